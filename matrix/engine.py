@@ -269,15 +269,19 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
             if ran_out > now:
                 break
             trace.append(
-                TraceStep(f"time:{cm.tier_ids[at]}", "matched", f"{minutes} active min allowed in "
+                TraceStep(f"time:{cm.tier_ids[at]}", "applied", f"{minutes} active min allowed in "
                           f"{cm.tier_ids[at]} for {plan}/{severity} from {_iso(since)}: ran out at {_iso(ran_out)}")
             )
+            ran_out_in = cm.tier_ids[at]
             at, since = cm.rank[to], ran_out
             if at > tier:
                 tier, queue, trigger_notify = at, None, ()
-                rule_id = f"time:{cm.tier_ids[at]}"
-                reason = f"Time in tier ran out ({minutes} min for {plan}/{severity}); moved up to {to}."
+                rule_id = f"time:{ran_out_in}"
+                reason = (f"Time in {ran_out_in} ran out ({minutes} active min for {plan}/{severity}); "
+                          f"moved up to {to}.")
 
+    if rule_id == "current_tier":
+        trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {cm.tier_ids[tier]}"))
     base = held if current is not None else 0
     escalate = tier > base and not solved
     tier_id = cm.tier_ids[tier]

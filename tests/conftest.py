@@ -1,0 +1,23 @@
+"""Shared test setup. Tests never reach the network: every socket except loopback is refused."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and (host in ("localhost", "::1") or host.startswith("127.") or self.family == socket.AF_UNIX):
+        return _real_connect(self, address)  # type: ignore[arg-type]
+    raise OSError(f"tests may not open network connections (tried {address!r})")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> object:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
