@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+
 from matrix import conditions
 from matrix.engine import compiled
 from matrix.facts import BOOLEAN, ENUM, INTEGER, NUMBER, SET, STRING, FactSpec
@@ -20,7 +22,7 @@ from matrix.schema import Matrix
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 _ABSENT = object()
-_MAX_GRID = 400_000
+_MAX_GRID = 50_000_000  # booleans per rule; ~50 MB each at the limit
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,25 @@ def _show(combo: dict[str, Any]) -> str:
     return ", ".join(parts) or "(no facts)"
 
 
+def _grid_truth(cond: dict[str, Any], axes: dict[str, int], grids: list[list[Any]], names: list[str]) -> Any:
+    """The truth of a condition over the whole grid, as a numpy array broadcast over one axis per fact."""
+    if "fact" in cond:
+        axis = axes[cond["fact"]]
+        test = conditions.compile_condition(cond)
+        column = np.array([test({} if v is _ABSENT else {names[axis]: v}) for v in grids[axis]], dtype=bool)
+        shape = [1] * len(grids)
+        shape[axis] = len(grids[axis])
+        return column.reshape(shape)
+    if "not" in cond:
+        return np.logical_not(_grid_truth(cond["not"], axes, grids, names))
+    parts = [_grid_truth(c, axes, grids, names) for c in next(iter(cond.values()))]
+    combine = np.logical_and if "all" in cond else np.logical_or
+    out = parts[0]
+    for part in parts[1:]:
+        out = combine(out, part)
+    return out
+
+
 def _rules(m: Matrix) -> Iterable[Finding]:
     cm = compiled(m)
     mentioned: dict[str, list[Any]] = {}
@@ -165,63 +186,58 @@ def _rules(m: Matrix) -> Iterable[Finding]:
             mentioned.setdefault(leaf["fact"], []).append(leaf.get("value"))
     names = sorted(mentioned)
     grids = [_candidates(cm.vocabulary[n], mentioned[n]) for n in names]
-    size = 1
-    for g in grids:
-        size *= len(g)
+    shape = tuple(len(g) for g in grids)
+    size = int(np.prod(shape)) if shape else 1
     if size > _MAX_GRID:
         yield Finding(INFO, "rules_not_analysed", "triggers",
                       f"{size:,} fact combinations is too many to check exhaustively; shadowing not analysed")
         return
 
+    def example(mask: Any) -> dict[str, Any]:
+        index = np.unravel_index(int(np.argmax(mask)), shape) if shape else ()
+        return {n: grids[k][int(i)] for k, (n, i) in enumerate(zip(names, index, strict=True))
+                if grids[k][int(i)] is not _ABSENT}
+
+    axes = {n: k for k, n in enumerate(names)}
     rules = cm.rules
-    n = len(rules)
-    ever = [False] * n
-    first = [False] * n
-    overlap: dict[tuple[int, int], dict[str, Any]] = {}
-    uncovered = 0
-    uncovered_example: dict[str, Any] | None = None
-    for values in itertools.product(*grids):
-        facts = {k: v for k, v in zip(names, values, strict=True) if v is not _ABSENT}
-        hits = [i for i in range(n) if rules[i].test(facts)]
-        for i in hits:
-            ever[i] = True
+    truth = [np.broadcast_to(_grid_truth(r.trigger.when, axes, grids, names), shape) for r in rules]
+    decided_before = np.zeros(shape, dtype=bool)  # some earlier untimed rule already matched here
+    first = []
+    for i, rule in enumerate(rules):
+        first.append(bool((truth[i] & ~decided_before).any()))
         # A timed trigger (`after`) may still be pending, so it does not hide the rules below it.
-        blocker = next((i for i in hits if rules[i].trigger.after is None), None)
-        for i in hits:
-            if blocker is None or i <= blocker:
-                first[i] = True
-        for a, b in itertools.combinations(hits, 2):
-            if (a, b) not in overlap:
-                overlap[(a, b)] = facts
-        if not hits:
-            uncovered += 1
-            if uncovered_example is None:
-                uncovered_example = facts
+        if rule.trigger.after is None:
+            decided_before = decided_before | truth[i]
 
     for i, rule in enumerate(rules):
         where = f"triggers[{i}] {rule.trigger.id}"
-        if not ever[i]:
+        if not truth[i].any():
             yield Finding(WARNING, "rule_never_matches", where, "no combination of facts makes this rule match")
         elif not first[i]:
             yield Finding(WARNING, "rule_shadowed", where, "every ticket this rule matches is decided by an earlier "
                           "rule first; it never decides anything")
-    for (a, b), example in sorted(overlap.items()):
-        ra, rb = rules[a], rules[b]
-        ta, tb = ra.trigger, rb.trigger
+    for a, b in itertools.combinations(range(len(rules)), 2):
+        ta, tb = rules[a].trigger, rules[b].trigger
         if (ta.tier, ta.queue) == (tb.tier, tb.queue) or not first[b]:
             continue
-        if ra.rank < rb.rank and ta.after is None:
+        both = truth[a] & truth[b]
+        if not both.any():
+            continue
+        shown = _show(example(both))
+        if rules[a].rank < rules[b].rank and ta.after is None:
             yield Finding(WARNING, "rules_disagree", f"triggers {ta.id} / {tb.id}",
-                          f"both match ({_show(example)}) but the earlier {ta.id} keeps the ticket at {ta.tier} while "
+                          f"both match ({shown}) but the earlier {ta.id} keeps the ticket at {ta.tier} while "
                           f"{tb.id} would send it to {tb.tier}; put the higher target first or narrow {ta.id}")
         else:
             yield Finding(INFO, "rules_overlap", f"triggers {ta.id} / {tb.id}",
-                          f"both match ({_show(example)}); {ta.id} wins ({ta.tier}"
+                          f"both match ({shown}); {ta.id} wins ({ta.tier}"
                           f"{'/' + ta.queue if ta.queue else ''} over {tb.tier}{'/' + tb.queue if tb.queue else ''})")
+    uncovered_mask = ~np.logical_or.reduce(truth) if truth else np.ones(shape, dtype=bool)
+    uncovered = int(uncovered_mask.sum())
     if uncovered:
         yield Finding(INFO, "uncovered_facts", "triggers",
                       f"{uncovered:,} of {size:,} fact combinations match no trigger and start at their severity's "
-                      f"entry tier, where time enforces the clock; e.g. {_show(uncovered_example or {})}")
+                      f"entry tier, where time enforces the clock; e.g. {_show(example(uncovered_mask))}")
 
 
 def has_problems(findings: list[Finding], strict: bool = False) -> bool:
