@@ -94,15 +94,28 @@ class BusinessHours(Clock):
         self.zone = ZoneInfo(timezone)
         self.hours = hours
         self.holidays = frozenset(holidays)
+        # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
+        self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+
+    def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        spans = self._days.get(day)
+        if spans is None:
+            spans = ()
+            if day not in self.holidays:
+                midnight = datetime.combine(day, time(0), self.zone)
+                spans = tuple(
+                    ((midnight + timedelta(minutes=o)).astimezone(UTC), (midnight + timedelta(minutes=c)).astimezone(UTC))
+                    for o, c in self.hours.get(day.weekday(), ())
+                )
+            if len(self._days) > 20_000:  # bounded: a long-running worker sweeps many distinct days
+                self._days.clear()
+            self._days[day] = spans
+        return spans
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.zone).date() - timedelta(days=1)  # yesterday: a window may span midnight UTC
         for _ in range(_MAX_DAYS + len(self.holidays)):
-            if day not in self.holidays:
-                midnight = datetime.combine(day, time(0), self.zone)
-                for opens, closes in self.hours.get(day.weekday(), ()):
-                    ws = (midnight + timedelta(minutes=opens)).astimezone(UTC)
-                    we = (midnight + timedelta(minutes=closes)).astimezone(UTC)
-                    if we > start and we > ws:
-                        yield ws, we
+            for ws, we in self._day(day):
+                if we > start and we > ws:
+                    yield ws, we
             day += timedelta(days=1)

@@ -56,16 +56,42 @@ class Sla:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class TraceStep:
-    """One step of the decision: a rule considered, whether it matched, and the facts it read."""
+    """One step of the decision: a rule considered, whether it matched, and the facts it read.
 
-    rule: str
-    result: str  # matched | no_match | pending | applied | skipped
-    detail: str
+    The explanation of a condition is rendered on first read of ``detail``: deciding stays cheap, and whoever
+    looks at the trace gets the same text every time.
+    """
+
+    __slots__ = ("_cond", "_detail", "_facts", "result", "rule")
+
+    def __init__(
+        self, rule: str, result: str, detail: str | None = None,
+        cond: dict[str, Any] | None = None, facts: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.rule = rule
+        self.result = result  # matched | no_match | pending | applied
+        self._detail = detail
+        self._cond = cond
+        self._facts = facts
+
+    @property
+    def detail(self) -> str:
+        if self._detail is None:
+            self._detail = conditions.explain(self._cond or {}, self._facts or {})[1]
+        return self._detail
 
     def to_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "result": self.result, "detail": self.detail}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TraceStep) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.rule, self.result, self.detail))
+
+    def __repr__(self) -> str:
+        return f"TraceStep({self.rule!r}, {self.result!r}, {self.detail!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +246,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         for rule in cm.rules:
             t = rule.trigger
             if not rule.test(f):
-                trace.append(TraceStep(t.id, "no_match", conditions.explain(t.when, f)[1]))
+                trace.append(TraceStep(t.id, "no_match", cond=t.when, facts=f))
                 continue
             if t.after is not None:
                 fire_at = clock.add(entered, t.after, pauses)
@@ -232,7 +258,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
                     if not paused and rule.rank > floor:
                         pending.append((fire_at, rule))
                     continue
-            trace.append(TraceStep(t.id, "matched", conditions.explain(t.when, f)[1]))
+            trace.append(TraceStep(t.id, "matched", cond=t.when, facts=f))
             decided = rule
             break
 
