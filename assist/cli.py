@@ -166,25 +166,72 @@ def matrix_show(path: MatrixArg = None) -> None:
             t.add_row(*r)
         console.print(t)
 
-    table("Tiers", ["tier", "name", "owner", "backup", "responsibility", "notify"],
-          [[t.id, t.name, t.owner_role, t.backup_role or "-", t.responsibility, ", ".join(t.notify)] for t in m.tiers])
-    table("Severities", ["severity", "name", "entry tier", "customer updates", "description"],
-          [[s.id, s.name, s.entry_tier, format_duration(m.customer_updates[s.id]) if s.id in m.customer_updates
-            else "-", s.description] for s in m.severities])
-    table("SLA (reply / resolve, active time in the plan's calendar)", ["plan", "calendar", *[s.id for s in m.severities]],
-          [[p.id, p.calendar, *[f"{format_duration(p.sla[s.id].reply)} / {format_duration(p.sla[s.id].resolve)}"
-                                for s in m.severities]] for p in m.plans])
-    table("Triggers (first match decides)", ["#", "id", "when", "tier", "queue", "bypass", "after"],
-          [[str(i + 1), t.id, render(t.when), t.tier, t.queue or "-", "yes" if t.bypass else "",
-            format_duration(t.after) if t.after else ""] for i, t in enumerate(m.triggers)])
+    table(
+        "Tiers",
+        ["tier", "name", "owner", "backup", "responsibility", "notify"],
+        [[t.id, t.name, t.owner_role, t.backup_role or "-", t.responsibility, ", ".join(t.notify)] for t in m.tiers],
+    )
+    table(
+        "Severities",
+        ["severity", "name", "entry tier", "customer updates", "description"],
+        [
+            [
+                s.id,
+                s.name,
+                s.entry_tier,
+                format_duration(m.customer_updates[s.id]) if s.id in m.customer_updates else "-",
+                s.description,
+            ]
+            for s in m.severities
+        ],
+    )
+    table(
+        "SLA (reply / resolve, active time in the plan's calendar)",
+        ["plan", "calendar", *[s.id for s in m.severities]],
+        [
+            [
+                p.id,
+                p.calendar,
+                *[
+                    f"{format_duration(p.sla[s.id].reply)} / {format_duration(p.sla[s.id].resolve)}"
+                    for s in m.severities
+                ],
+            ]
+            for p in m.plans
+        ],
+    )
+    table(
+        "Triggers (first match decides)",
+        ["#", "id", "when", "tier", "queue", "bypass", "after"],
+        [
+            [
+                str(i + 1),
+                t.id,
+                render(t.when),
+                t.tier,
+                t.queue or "-",
+                "yes" if t.bypass else "",
+                format_duration(t.after) if t.after else "",
+            ]
+            for i, t in enumerate(m.triggers)
+        ],
+    )
     rows = []
     for te in m.time_escalation:
         for plan, by in te.minutes.items():
-            rows.append([f"{te.tier} -> {te.to}", plan, *[format_duration(by[s.id]) if s.id in by else "-"
-                                                           for s in m.severities]])
+            rows.append(
+                [
+                    f"{te.tier} -> {te.to}",
+                    plan,
+                    *[format_duration(by[s.id]) if s.id in by else "-" for s in m.severities],
+                ]
+            )
     table("Time in tier before escalating", ["move", "plan", *[s.id for s in m.severities]], rows)
-    table("Queues", ["queue", "tier", "owner", "backup"],
-          [[q.id, q.tier, q.owner_role or "(tier owner)", q.backup_role or "(tier backup)"] for q in m.queues])
+    table(
+        "Queues",
+        ["queue", "tier", "owner", "backup"],
+        [[q.id, q.tier, q.owner_role or "(tier owner)", q.backup_role or "(tier backup)"] for q in m.queues],
+    )
 
 
 @matrix_app.command("export")
@@ -232,7 +279,7 @@ def matrix_import(
 
 @matrix_app.command("replay")
 def matrix_replay(
-    cases: Annotated[Path, typer.Option(help="JSONL, one ticket a line: {\"id\", \"facts\", \"now\"}.")],
+    cases: Annotated[Path, typer.Option(help='JSONL, one ticket a line: {"id", "facts", "now"}.')],
     proposed: Annotated[Path, typer.Option(help="The matrix you want to roll out.")],
     baseline: Annotated[Path | None, typer.Option(help="The matrix in force. Default: the shipped matrix.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
@@ -252,14 +299,16 @@ def matrix_replay(
             row = json.loads(line)
             items.append(ReplayCase(str(row.get("id", n)), row["facts"], row.get("now") or datetime.now(UTC)))
         except (json.JSONDecodeError, KeyError, AttributeError) as exc:
-            raise _fail(f"--cases: line {n} is not {{\"id\", \"facts\", \"now\"}}: {exc}", 2) from None
+            raise _fail(f'--cases: line {n} is not {{"id", "facts", "now"}}: {exc}', 2) from None
     with _errors():
         result = replay(_load(baseline), load_matrix(proposed), items)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    typer.echo(f"{result.n_cases} tickets, {len(result.changes)} change, {len(result.failures)} failed "
-               f"({result.baseline_version} -> {result.proposed_version})")
+    typer.echo(
+        f"{result.n_cases} tickets, {len(result.changes)} change, {len(result.failures)} failed "
+        f"({result.baseline_version} -> {result.proposed_version})"
+    )
     for dim, counts in result.summary().items():
         moved = {k: v for k, v in counts.items() if v["delta"]}
         if moved:

@@ -104,7 +104,10 @@ class BusinessHours(Clock):
             if day not in self.holidays:
                 midnight = datetime.combine(day, time(0), self.zone)
                 spans = tuple(
-                    ((midnight + timedelta(minutes=o)).astimezone(UTC), (midnight + timedelta(minutes=c)).astimezone(UTC))
+                    (
+                        (midnight + timedelta(minutes=o)).astimezone(UTC),
+                        (midnight + timedelta(minutes=c)).astimezone(UTC),
+                    )
                     for o, c in self.hours.get(day.weekday(), ())
                 )
             if len(self._days) > 20_000:  # bounded: a long-running worker sweeps many distinct days

@@ -59,9 +59,7 @@ def normalise(raw: Any, where: str = "when") -> Cond:
         return {"not": normalise(raw["not"], f"{where}.not")}
     unknown = keys - {"fact", "op", "value"}
     if unknown or "fact" not in keys:
-        raise ValueError(
-            f"{where}: expected all/any/not or {{fact, op, value}}, got keys {sorted(keys)}"
-        )
+        raise ValueError(f"{where}: expected all/any/not or {{fact, op, value}}, got keys {sorted(keys)}")
     op = raw.get("op", "eq")
     if op in FROM_SYMBOL:
         op = FROM_SYMBOL[op]
@@ -136,13 +134,11 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ConditionSyntaxError(f"unexpected character at column {pos + 1}: {text[pos:pos + 12]!r}")
+            raise ConditionSyntaxError(f"unexpected character at column {pos + 1}: {text[pos : pos + 12]!r}")
         kind = m.lastgroup or ""
         raw = m.group(kind)
         value: Any = raw
-        if kind == "str":
-            value = json.loads(raw)
-        elif kind == "num":
+        if kind == "str" or kind == "num":
             value = json.loads(raw)
         tokens.append((kind, value, m.start(kind) + 1))
         pos = m.end()

@@ -16,7 +16,7 @@ Nothing here reads a clock, a file or the network: same facts, same ``now``, sam
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -66,8 +66,12 @@ class TraceStep:
     __slots__ = ("_cond", "_detail", "_facts", "result", "rule")
 
     def __init__(
-        self, rule: str, result: str, detail: str | None = None,
-        cond: dict[str, Any] | None = None, facts: Mapping[str, Any] | None = None,
+        self,
+        rule: str,
+        result: str,
+        detail: str | Callable[[], str] | None = None,
+        cond: dict[str, Any] | None = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> None:
         self.rule = rule
         self.result = result  # matched | no_match | pending | applied
@@ -79,6 +83,8 @@ class TraceStep:
     def detail(self) -> str:
         if self._detail is None:
             self._detail = conditions.explain(self._cond or {}, self._facts or {})[1]
+        elif callable(self._detail):
+            self._detail = self._detail()
         return self._detail
 
     def to_dict(self) -> dict[str, str]:
@@ -160,18 +166,14 @@ class CompiledMatrix:
         self.clocks: dict[str, Clock] = {p.id: calendars[p.calendar].clock() for p in m.plans}
         self.calendar_of = {p.id: p.calendar for p in m.plans}
         self.sla = {p.id: {s: (t.reply, t.resolve) for s, t in p.sla.items()} for p in m.plans}
-        self.rules = tuple(
-            _Rule(t, conditions.compile_condition(t.when), self.rank[t.tier]) for t in m.triggers
-        )
+        self.rules = tuple(_Rule(t, conditions.compile_condition(t.when), self.rank[t.tier]) for t in m.triggers)
         # tier -> (next tier, {(plan, severity): minutes})
         self.time = {
             te.tier: (te.to, {(p, s): mins for p, by in te.minutes.items() for s, mins in by.items()})
             for te in m.time_escalation
         }
         self.updates = dict(m.customer_updates)
-        self.post = tuple(
-            (p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution
-        )
+        self.post = tuple((p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution)
 
 
 def compiled(m: Matrix) -> CompiledMatrix:
@@ -191,6 +193,22 @@ def _pauses(facts: Mapping[str, Any], now: datetime) -> tuple[Pause, ...]:
         if end > start:
             out.append((start, end))
     return tuple(out)
+
+
+def _pending_text(t: Trigger, entered: datetime, fire_at: datetime, paused: bool) -> Callable[[], str]:
+    # Rendered only when someone reads the trace.
+    return lambda: (
+        f"conditions hold; fires {t.after} active min after {_iso(entered)} = {_iso(fire_at)}"
+        + (" (clock paused)" if paused else "")
+    )
+
+
+def _time_text(
+    tier: str, minutes: int, plan: str, severity: str, since: datetime, ran_out: datetime
+) -> Callable[[], str]:
+    return lambda: (
+        f"{minutes} active min allowed in {tier} for {plan}/{severity} from {_iso(since)}: ran out at {_iso(ran_out)}"
+    )
 
 
 def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> Decision:
@@ -251,10 +269,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
             if t.after is not None:
                 fire_at = clock.add(entered, t.after, pauses)
                 if paused or fire_at > now:
-                    trace.append(
-                        TraceStep(t.id, "pending", f"conditions hold; fires {t.after} active min after "
-                                  f"{_iso(entered)} = {_iso(fire_at)}" + (" (clock paused)" if paused else ""))
-                    )
+                    trace.append(TraceStep(t.id, "pending", _pending_text(t, entered, fire_at, paused)))
                     if not paused and rule.rank > floor:
                         pending.append((fire_at, rule))
                     continue
@@ -265,7 +280,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     tier = floor
     rule_id = f"severity:{severity}" if entry > held else "current_tier"
     reason = (
-        f"{severity} tickets start at {cm.tier_ids[entry]}." if entry > held
+        f"{severity} tickets start at {cm.tier_ids[entry]}."
+        if entry > held
         else f"Stays at {cm.tier_ids[floor]}: no rule moves it."
     )
     queue: str | None = None
@@ -295,16 +311,18 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
             if ran_out > now:
                 break
             trace.append(
-                TraceStep(f"time:{cm.tier_ids[at]}", "applied", f"{minutes} active min allowed in "
-                          f"{cm.tier_ids[at]} for {plan}/{severity} from {_iso(since)}: ran out at {_iso(ran_out)}")
+                TraceStep(
+                    f"time:{cm.tier_ids[at]}",
+                    "applied",
+                    _time_text(cm.tier_ids[at], minutes, plan, severity, since, ran_out),
+                )
             )
             ran_out_in = cm.tier_ids[at]
             at, since = cm.rank[to], ran_out
             if at > tier:
                 tier, queue, trigger_notify = at, None, ()
                 rule_id = f"time:{ran_out_in}"
-                reason = (f"Time in {ran_out_in} ran out ({minutes} active min for {plan}/{severity}); "
-                          f"moved up to {to}.")
+                reason = f"Time in {ran_out_in} ran out ({minutes} active min for {plan}/{severity}); moved up to {to}."
 
     if rule_id == "current_tier":
         trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {cm.tier_ids[tier]}"))
@@ -331,9 +349,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     first_reply = f.get("first_reply_at")
     reply_by = clock.add(created, reply_min, pauses)
     resolve_by = clock.add(created, resolve_min, pauses)
-    paused_minutes = (
-        int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0
-    )
+    paused_minutes = int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0
     sla = Sla(
         reply_by=reply_by,
         resolve_by=resolve_by,
@@ -375,4 +391,3 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         matrix_version=cm.version,
         evaluated_at=now,
     )
-

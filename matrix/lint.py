@@ -56,54 +56,83 @@ def _tiers(m: Matrix) -> Iterable[Finding]:
     for i, tier in enumerate(m.tiers):
         where = f"tiers[{i}] {tier.id}"
         if not tier.responsibility.strip():
-            yield Finding(WARNING, "tier_responsibility", where, "no responsibility boundary: say in one sentence "
-                          "what this tier owns and when it hands off")
+            yield Finding(
+                WARNING,
+                "tier_responsibility",
+                where,
+                "no responsibility boundary: say in one sentence what this tier owns and when it hands off",
+            )
         if not tier.backup_role:
             yield Finding(WARNING, "tier_backup", where, "no backup role: who owns tickets when the owner is away?")
         if tier.id not in reachable:
-            yield Finding(WARNING, "unreachable_tier", where, "no severity, trigger or time-based escalation leads "
-                          "here")
+            yield Finding(
+                WARNING, "unreachable_tier", where, "no severity, trigger or time-based escalation leads here"
+            )
 
 
 def _non_decreasing(values: list[tuple[str, int]]) -> list[tuple[str, str]]:
     """Pairs (a, b) where a comes first but has a larger value than b."""
-    return [(a, b) for (a, va), (b, vb) in zip(values, values[1:], strict=False) if va > vb]
+    return [(a, b) for (a, va), (b, vb) in itertools.pairwise(values) if va > vb]
 
 
 def _sla_order(m: Matrix) -> Iterable[Finding]:
     sevs = [s.id for s in m.severities]
-    for i, plan in enumerate(m.plans):
+    for i, plan_decl in enumerate(m.plans):
         for kind in ("reply", "resolve"):
-            for worse, milder in _non_decreasing([(s, getattr(plan.sla[s], kind)) for s in sevs]):
-                yield Finding(WARNING, "sla_order", f"plans[{i}] {plan.id}.sla",
-                              f"time to {kind} for {worse} is looser than for {milder}: a worse severity must be "
-                              "answered at least as fast")
+            for worse, milder in _non_decreasing([(s, getattr(plan_decl.sla[s], kind)) for s in sevs]):
+                yield Finding(
+                    WARNING,
+                    "sla_order",
+                    f"plans[{i}] {plan_decl.id}.sla",
+                    f"time to {kind} for {worse} is looser than for {milder}: a worse severity must be "
+                    "answered at least as fast",
+                )
     for sev in sevs:
         for kind in ("reply", "resolve"):
             for higher, lower in _non_decreasing([(p.id, getattr(p.sla[sev], kind)) for p in m.plans]):
-                yield Finding(WARNING, "sla_order", f"plans {higher}/{lower}",
-                              f"time to {kind} for {sev} is looser on {higher} than on {lower}: plans are listed "
-                              "highest first and a higher plan must be at least as fast")
+                yield Finding(
+                    WARNING,
+                    "sla_order",
+                    f"plans {higher}/{lower}",
+                    f"time to {kind} for {sev} is looser on {higher} than on {lower}: plans are listed "
+                    "highest first and a higher plan must be at least as fast",
+                )
     for i, te in enumerate(m.time_escalation):
         for plan, by_sev in te.minutes.items():
             present = [(s, by_sev[s]) for s in sevs if s in by_sev]
             for worse, milder in _non_decreasing(present):
-                yield Finding(WARNING, "time_order", f"time_escalation[{i}] {te.tier}.{plan}",
-                              f"{worse} may stay longer in {te.tier} than {milder}")
+                yield Finding(
+                    WARNING,
+                    "time_order",
+                    f"time_escalation[{i}] {te.tier}.{plan}",
+                    f"{worse} may stay longer in {te.tier} than {milder}",
+                )
             missing = [s for s in sevs if s not in by_sev]
             worst_missing = min((sevs.index(s) for s in missing), default=None)
             if worst_missing is not None and any(sevs.index(s) > worst_missing for s, _ in present):
-                yield Finding(WARNING, "time_order", f"time_escalation[{i}] {te.tier}.{plan}",
-                              f"{sevs[worst_missing]} never times out of {te.tier} but a milder severity does")
+                yield Finding(
+                    WARNING,
+                    "time_order",
+                    f"time_escalation[{i}] {te.tier}.{plan}",
+                    f"{sevs[worst_missing]} never times out of {te.tier} but a milder severity does",
+                )
         for sev in sevs:
             present_p = [(p.id, te.minutes[p.id][sev]) for p in m.plans if sev in te.minutes.get(p.id, {})]
             for higher, lower in _non_decreasing(present_p):
-                yield Finding(WARNING, "time_order", f"time_escalation[{i}] {te.tier}.{sev}",
-                              f"{higher} may stay longer in {te.tier} than {lower}")
+                yield Finding(
+                    WARNING,
+                    "time_order",
+                    f"time_escalation[{i}] {te.tier}.{sev}",
+                    f"{higher} may stay longer in {te.tier} than {lower}",
+                )
     updates = [(s, m.customer_updates[s]) for s in sevs if s in m.customer_updates]
     for worse, milder in _non_decreasing(updates):
-        yield Finding(WARNING, "updates_order", "customer_updates",
-                      f"customers with {worse} tickets hear from us less often than with {milder}")
+        yield Finding(
+            WARNING,
+            "updates_order",
+            "customer_updates",
+            f"customers with {worse} tickets hear from us less often than with {milder}",
+        )
     for s in sevs:
         if s not in m.customer_updates:
             yield Finding(INFO, "updates_missing", "customer_updates", f"no customer update cadence for {s}")
@@ -121,8 +150,12 @@ def _review(m: Matrix, today: date) -> Iterable[Finding]:
     due = m.last_reviewed + timedelta(days=cadence)
     if today > due:
         label = "monthly" if cadence == 31 else "quarterly"
-        yield Finding(WARNING, "review_overdue", "last_reviewed",
-                      f"last reviewed {m.last_reviewed} by {m.owner}; the {label} review was due {due}")
+        yield Finding(
+            WARNING,
+            "review_overdue",
+            "last_reviewed",
+            f"last reviewed {m.last_reviewed} by {m.owner}; the {label} review was due {due}",
+        )
 
 
 def _candidates(spec: FactSpec, mentioned: list[Any]) -> list[Any]:
@@ -135,12 +168,16 @@ def _candidates(spec: FactSpec, mentioned: list[Any]) -> list[Any]:
         return [frozenset(c) for r in range(len(named) + 1) for c in itertools.combinations(named, r)]
     if spec.kind in (NUMBER, INTEGER):
         step = 1 if spec.kind == INTEGER else 0.01
-        points = {_ABSENT}
+        points: set[Any] = {_ABSENT}
         for v in mentioned:
             for x in v if isinstance(v, list) else [v]:
                 points |= {x - step, x, x + step}
-        ok = [p for p in points if p is _ABSENT or (
-            (spec.minimum is None or p >= spec.minimum) and (spec.maximum is None or p <= spec.maximum))]
+        ok = [
+            p
+            for p in points
+            if p is _ABSENT
+            or ((spec.minimum is None or p >= spec.minimum) and (spec.maximum is None or p <= spec.maximum))
+        ]
         return sorted(ok, key=lambda p: (p is not _ABSENT, 0 if p is _ABSENT else p))
     if spec.kind == STRING:
         named = sorted({x for v in mentioned for x in (v if isinstance(v, list) else [v])})
@@ -189,14 +226,21 @@ def _rules(m: Matrix) -> Iterable[Finding]:
     shape = tuple(len(g) for g in grids)
     size = int(np.prod(shape)) if shape else 1
     if size > _MAX_GRID:
-        yield Finding(INFO, "rules_not_analysed", "triggers",
-                      f"{size:,} fact combinations is too many to check exhaustively; shadowing not analysed")
+        yield Finding(
+            INFO,
+            "rules_not_analysed",
+            "triggers",
+            f"{size:,} fact combinations is too many to check exhaustively; shadowing not analysed",
+        )
         return
 
     def example(mask: Any) -> dict[str, Any]:
         index = np.unravel_index(int(np.argmax(mask)), shape) if shape else ()
-        return {n: grids[k][int(i)] for k, (n, i) in enumerate(zip(names, index, strict=True))
-                if grids[k][int(i)] is not _ABSENT}
+        return {
+            n: grids[k][int(i)]
+            for k, (n, i) in enumerate(zip(names, index, strict=True))
+            if grids[k][int(i)] is not _ABSENT
+        }
 
     axes = {n: k for k, n in enumerate(names)}
     rules = cm.rules
@@ -214,8 +258,12 @@ def _rules(m: Matrix) -> Iterable[Finding]:
         if not truth[i].any():
             yield Finding(WARNING, "rule_never_matches", where, "no combination of facts makes this rule match")
         elif not first[i]:
-            yield Finding(WARNING, "rule_shadowed", where, "every ticket this rule matches is decided by an earlier "
-                          "rule first; it never decides anything")
+            yield Finding(
+                WARNING,
+                "rule_shadowed",
+                where,
+                "every ticket this rule matches is decided by an earlier rule first; it never decides anything",
+            )
     for a, b in itertools.combinations(range(len(rules)), 2):
         ta, tb = rules[a].trigger, rules[b].trigger
         if (ta.tier, ta.queue) == (tb.tier, tb.queue) or not first[b]:
@@ -225,19 +273,31 @@ def _rules(m: Matrix) -> Iterable[Finding]:
             continue
         shown = _show(example(both))
         if rules[a].rank < rules[b].rank and ta.after is None:
-            yield Finding(WARNING, "rules_disagree", f"triggers {ta.id} / {tb.id}",
-                          f"both match ({shown}) but the earlier {ta.id} keeps the ticket at {ta.tier} while "
-                          f"{tb.id} would send it to {tb.tier}; put the higher target first or narrow {ta.id}")
+            yield Finding(
+                WARNING,
+                "rules_disagree",
+                f"triggers {ta.id} / {tb.id}",
+                f"both match ({shown}) but the earlier {ta.id} keeps the ticket at {ta.tier} while "
+                f"{tb.id} would send it to {tb.tier}; put the higher target first or narrow {ta.id}",
+            )
         else:
-            yield Finding(INFO, "rules_overlap", f"triggers {ta.id} / {tb.id}",
-                          f"both match ({shown}); {ta.id} wins ({ta.tier}"
-                          f"{'/' + ta.queue if ta.queue else ''} over {tb.tier}{'/' + tb.queue if tb.queue else ''})")
+            yield Finding(
+                INFO,
+                "rules_overlap",
+                f"triggers {ta.id} / {tb.id}",
+                f"both match ({shown}); {ta.id} wins ({ta.tier}"
+                f"{'/' + ta.queue if ta.queue else ''} over {tb.tier}{'/' + tb.queue if tb.queue else ''})",
+            )
     uncovered_mask = ~np.logical_or.reduce(truth) if truth else np.ones(shape, dtype=bool)
     uncovered = int(uncovered_mask.sum())
     if uncovered:
-        yield Finding(INFO, "uncovered_facts", "triggers",
-                      f"{uncovered:,} of {size:,} fact combinations match no trigger and start at their severity's "
-                      f"entry tier, where time enforces the clock; e.g. {_show(example(uncovered_mask))}")
+        yield Finding(
+            INFO,
+            "uncovered_facts",
+            "triggers",
+            f"{uncovered:,} of {size:,} fact combinations match no trigger and start at their severity's "
+            f"entry tier, where time enforces the clock; e.g. {_show(example(uncovered_mask))}",
+        )
 
 
 def has_problems(findings: list[Finding], strict: bool = False) -> bool:

@@ -56,8 +56,11 @@ class ReplayResult:
         for dim, sides in self.volume.items():
             keys = sorted(set(sides["before"]) | set(sides["after"]))
             out[dim] = {
-                k: {"before": sides["before"][k], "after": sides["after"][k],
-                    "delta": sides["after"][k] - sides["before"][k]}
+                k: {
+                    "before": sides["before"][k],
+                    "after": sides["after"][k],
+                    "delta": sides["after"][k] - sides["before"][k],
+                }
                 for k in keys
             }
         return out

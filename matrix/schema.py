@@ -7,6 +7,7 @@ are stored as whole minutes; the YAML may write ``15``, ``"15m"``, ``"4h"``, ``"
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from datetime import date
@@ -69,7 +70,7 @@ def _parse_hours(raw: Any) -> list[tuple[int, int]]:
             raise ValueError(f"opening hours {item!r} must open before they close, within one day")
         out.append((opens, closes))
     out.sort()
-    for (_, c1), (o2, _) in zip(out, out[1:], strict=False):
+    for (_, c1), (o2, _) in itertools.pairwise(out):
         if o2 < c1:
             raise ValueError(f"opening hours overlap in {raw!r}")
     return out
@@ -150,9 +151,7 @@ class CalendarDecl(Strict):
     def clock(self) -> Clock:
         if self.hours is None:
             return AlwaysOpen()
-        return BusinessHours(
-            self.timezone, {WEEKDAYS.index(d): list(s) for d, s in self.hours.items()}, self.holidays
-        )
+        return BusinessHours(self.timezone, {WEEKDAYS.index(d): list(s) for d, s in self.hours.items()}, self.holidays)
 
 
 class SlaTarget(Strict):
@@ -286,13 +285,21 @@ def check_references(m: Matrix) -> list[tuple[tuple[str | int, ...], str]]:
     dup("post_resolution", m.post_resolution)
     queue_tier = {q.id: q.tier for q in m.queues}
 
-    for section, items in (("tiers", m.tiers), ("severities", m.severities), ("queues", m.queues)):
+    with_notify: tuple[tuple[str, list[Any]], ...] = (
+        ("tiers", list(m.tiers)),
+        ("severities", list(m.severities)),
+        ("queues", list(m.queues)),
+    )
+    for section, items in with_notify:
         for i, item in enumerate(items):
             for j, target in enumerate(item.notify):
                 if not TARGET.match(target):
                     problems.append(
-                        ((section, i, "notify", j), f"{target!r} must look like slack:#chan, pagerduty:service, "
-                         "email:addr, webhook:name or role:name")
+                        (
+                            (section, i, "notify", j),
+                            f"{target!r} must look like slack:#chan, pagerduty:service, "
+                            "email:addr, webhook:name or role:name",
+                        )
                     )
     for i, tr in enumerate(m.triggers):
         for j, target in enumerate(tr.notify):
@@ -310,21 +317,21 @@ def check_references(m: Matrix) -> list[tuple[tuple[str | int, ...], str]]:
         if decl.kind not in (NUMBER, INTEGER) and (decl.minimum is not None or decl.maximum is not None):
             problems.append((("facts", i, "minimum"), "only number and integer facts take bounds"))
 
-    for i, sev in enumerate(m.severities):
-        if sev.entry_tier not in tiers:
-            problems.append((("severities", i, "entry_tier"), f"unknown tier {sev.entry_tier!r}"))
+    for i, sev_decl in enumerate(m.severities):
+        if sev_decl.entry_tier not in tiers:
+            problems.append((("severities", i, "entry_tier"), f"unknown tier {sev_decl.entry_tier!r}"))
     for i, q in enumerate(m.queues):
         if q.tier not in tiers:
             problems.append((("queues", i, "tier"), f"unknown tier {q.tier!r}"))
-    for i, plan in enumerate(m.plans):
-        if plan.calendar not in calendars:
-            problems.append((("plans", i, "calendar"), f"unknown calendar {plan.calendar!r}"))
-        for sev in plan.sla:
+    for i, plan_decl in enumerate(m.plans):
+        if plan_decl.calendar not in calendars:
+            problems.append((("plans", i, "calendar"), f"unknown calendar {plan_decl.calendar!r}"))
+        for sev in plan_decl.sla:
             if sev not in severities:
                 problems.append((("plans", i, "sla", sev), f"unknown severity {sev!r}"))
-        for sev in severities - set(plan.sla):
+        for sev in severities - set(plan_decl.sla):
             problems.append((("plans", i, "sla"), f"no SLA target for severity {sev!r}"))
-        for sev, target in plan.sla.items():
+        for sev, target in plan_decl.sla.items():
             if target.reply > target.resolve:
                 problems.append((("plans", i, "sla", sev, "reply"), "time to reply is longer than time to resolve"))
     if m.defaults.severity not in severities:
@@ -389,8 +396,9 @@ def check_condition(cond: dict[str, Any], vocab: dict[str, FactSpec]) -> list[tu
             return
         if c["op"] not in OPS_BY_KIND[spec.kind]:
             allowed = ", ".join(sorted(OPS_BY_KIND[spec.kind]))
-            problems.append(((*loc, "op"), f"operator {c['op']!r} does not apply to {spec.kind} fact "
-                             f"{spec.name!r} (use {allowed})"))
+            problems.append(
+                ((*loc, "op"), f"operator {c['op']!r} does not apply to {spec.kind} fact {spec.name!r} (use {allowed})")
+            )
             return
         try:
             checked = spec.check_rule_value(c["op"], c.get("value"))

@@ -62,18 +62,35 @@ def to_rows(m: Matrix) -> dict[str, Rows]:
     ]
     out: dict[str, Rows] = {"matrix": [{"key": k, "value": v} for k, v in meta]}
     out["facts"] = [
-        {"name": f.name, "kind": f.kind, "values": _join(f.values), "minimum": _num(f.minimum),
-         "maximum": _num(f.maximum), "description": f.description}
+        {
+            "name": f.name,
+            "kind": f.kind,
+            "values": _join(f.values),
+            "minimum": _num(f.minimum),
+            "maximum": _num(f.maximum),
+            "description": f.description,
+        }
         for f in m.facts
     ]
     out["tiers"] = [
-        {"id": t.id, "name": t.name, "responsibility": t.responsibility, "owner_role": t.owner_role,
-         "backup_role": t.backup_role or "", "notify": _join(t.notify)}
+        {
+            "id": t.id,
+            "name": t.name,
+            "responsibility": t.responsibility,
+            "owner_role": t.owner_role,
+            "backup_role": t.backup_role or "",
+            "notify": _join(t.notify),
+        }
         for t in m.tiers
     ]
     out["severities"] = [
-        {"id": s.id, "name": s.name, "description": s.description, "entry_tier": s.entry_tier,
-         "notify": _join(s.notify)}
+        {
+            "id": s.id,
+            "name": s.name,
+            "description": s.description,
+            "entry_tier": s.entry_tier,
+            "notify": _join(s.notify),
+        }
         for s in m.severities
     ]
     out["calendars"] = []
@@ -91,14 +108,27 @@ def to_rows(m: Matrix) -> dict[str, Rows]:
         for s, t in p.sla.items()
     ]
     out["queues"] = [
-        {"id": q.id, "name": q.name, "tier": q.tier, "owner_role": q.owner_role or "",
-         "backup_role": q.backup_role or "", "notify": _join(q.notify)}
+        {
+            "id": q.id,
+            "name": q.name,
+            "tier": q.tier,
+            "owner_role": q.owner_role or "",
+            "backup_role": q.backup_role or "",
+            "notify": _join(q.notify),
+        }
         for q in m.queues
     ]
     out["triggers"] = [
-        {"id": t.id, "when": conditions.render(t.when), "tier": t.tier, "queue": t.queue or "",
-         "bypass": "true" if t.bypass else "false", "after": format_duration(t.after) if t.after else "",
-         "reason": t.reason, "notify": _join(t.notify)}
+        {
+            "id": t.id,
+            "when": conditions.render(t.when),
+            "tier": t.tier,
+            "queue": t.queue or "",
+            "bypass": "true" if t.bypass else "false",
+            "after": format_duration(t.after) if t.after else "",
+            "reason": t.reason,
+            "notify": _join(t.notify),
+        }
         for t in m.triggers
     ]
     out["time_escalation"] = [
@@ -109,8 +139,7 @@ def to_rows(m: Matrix) -> dict[str, Rows]:
     ]
     out["customer_updates"] = [{"severity": s, "every": format_duration(v)} for s, v in m.customer_updates.items()]
     out["post_resolution"] = [
-        {"id": p.id, "action": p.action, "when": conditions.render(p.when) if p.when else ""}
-        for p in m.post_resolution
+        {"id": p.id, "action": p.action, "when": conditions.render(p.when) if p.when else ""} for p in m.post_resolution
     ]
     return out
 
@@ -142,20 +171,35 @@ def from_rows(sheets: dict[str, Rows], source: str) -> Matrix:
         "defaults": {"severity": meta.get("default_severity"), "customer_tier": meta.get("default_customer_tier")},
     }
     data["facts"] = [
-        {"name": r["name"], "kind": r["kind"], "values": _split(r.get("values", "")),
-         "minimum": cell("facts", i, r, "minimum", _parse_number),
-         "maximum": cell("facts", i, r, "maximum", _parse_number),
-         "description": r.get("description", "")}
+        {
+            "name": r["name"],
+            "kind": r["kind"],
+            "values": _split(r.get("values", "")),
+            "minimum": cell("facts", i, r, "minimum", _parse_number),
+            "maximum": cell("facts", i, r, "maximum", _parse_number),
+            "description": r.get("description", ""),
+        }
         for i, r in enumerate(rows("facts"))
     ]
     data["tiers"] = [
-        {"id": r["id"], "name": r["name"], "responsibility": r.get("responsibility", ""),
-         "owner_role": r["owner_role"], "backup_role": r.get("backup_role") or None, "notify": _split(r["notify"])}
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "responsibility": r.get("responsibility", ""),
+            "owner_role": r["owner_role"],
+            "backup_role": r.get("backup_role") or None,
+            "notify": _split(r["notify"]),
+        }
         for r in rows("tiers")
     ]
     data["severities"] = [
-        {"id": r["id"], "name": r["name"], "description": r.get("description", ""), "entry_tier": r["entry_tier"],
-         "notify": _split(r.get("notify", ""))}
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "description": r.get("description", ""),
+            "entry_tier": r["entry_tier"],
+            "notify": _split(r.get("notify", "")),
+        }
         for r in rows("severities")
     ]
     data["calendars"] = []
@@ -174,8 +218,14 @@ def from_rows(sheets: dict[str, Rows], source: str) -> Matrix:
     for plan in sla:
         problems.append(("sheet sla", f"plan {plan!r} is not on the plans sheet"))
     data["queues"] = [
-        {"id": r["id"], "name": r["name"], "tier": r["tier"], "owner_role": r.get("owner_role") or None,
-         "backup_role": r.get("backup_role") or None, "notify": _split(r.get("notify", ""))}
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "tier": r["tier"],
+            "owner_role": r.get("owner_role") or None,
+            "backup_role": r.get("backup_role") or None,
+            "notify": _split(r.get("notify", "")),
+        }
         for r in rows("queues")
     ]
     data["triggers"] = []
@@ -183,8 +233,16 @@ def from_rows(sheets: dict[str, Rows], source: str) -> Matrix:
         when = cell("triggers", i, r, "when", conditions.parse_text)
         bypass = cell("triggers", i, r, "bypass", _parse_bool)
         data["triggers"].append(
-            {"id": r["id"], "when": when, "tier": r["tier"], "queue": r.get("queue") or None, "bypass": bypass,
-             "after": r.get("after") or None, "reason": r["reason"], "notify": _split(r.get("notify", ""))}
+            {
+                "id": r["id"],
+                "when": when,
+                "tier": r["tier"],
+                "queue": r.get("queue") or None,
+                "bypass": bypass,
+                "after": r.get("after") or None,
+                "reason": r["reason"],
+                "notify": _split(r.get("notify", "")),
+            }
         )
     escalations: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     for r in rows("time_escalation"):
@@ -241,7 +299,7 @@ def export_xlsx(m: Matrix, path: Path) -> Path:
     from openpyxl.styles import Font
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for name, rows in to_rows(m).items():
         ws = wb.create_sheet(name)
         cols = SECTIONS[name]

@@ -28,8 +28,14 @@ def test_help_explains_every_command() -> None:
 
 
 def test_evaluate_prints_the_decision(tmp_path: Path) -> None:
-    code, out, _ = _run("matrix", "evaluate", "--facts", str(ROOT / "examples/facts_enterprise_outage.json"),
-                        "--now", "2026-03-02T09:20:00Z")
+    code, out, _ = _run(
+        "matrix",
+        "evaluate",
+        "--facts",
+        str(ROOT / "examples/facts_enterprise_outage.json"),
+        "--now",
+        "2026-03-02T09:20:00Z",
+    )
     assert code == 0
     decision = json.loads(out)
     assert decision["tier"] == "T2" and decision["rule_id"] == "enterprise_downtime"
@@ -37,8 +43,15 @@ def test_evaluate_prints_the_decision(tmp_path: Path) -> None:
 
 
 def test_evaluate_bad_facts_exit_2_naming_the_field() -> None:
-    code, out, err = _run("matrix", "evaluate", "--facts", "-", "--now", "2026-03-02T09:20:00Z",
-                          stdin='{"severity": "S1", "kb_confidence": 7}')
+    code, out, err = _run(
+        "matrix",
+        "evaluate",
+        "--facts",
+        "-",
+        "--now",
+        "2026-03-02T09:20:00Z",
+        stdin='{"severity": "S1", "kb_confidence": 7}',
+    )
     assert code == 2 and out == ""
     assert "kb_confidence" in err and "must be <= 1" in err
 
@@ -88,13 +101,21 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
 
 def test_replay_command(tmp_path: Path) -> None:
     proposed = tmp_path / "p.yaml"
-    proposed.write_text((ROOT / "matrix/default_matrix.yaml").read_text().replace(
-        "billing_dispute_amount >= 5000", "billing_dispute_amount >= 10000"))
+    proposed.write_text(
+        (ROOT / "matrix/default_matrix.yaml")
+        .read_text()
+        .replace("billing_dispute_amount >= 5000", "billing_dispute_amount >= 10000")
+    )
     cases = tmp_path / "cases.jsonl"
-    cases.write_text("\n".join(json.dumps(c) for c in [
-        {"id": "a", "facts": {"billing_dispute_amount": 7000}, "now": "2026-03-02T14:00:00Z"},
-        {"id": "b", "facts": {"billing_dispute_amount": 70000}, "now": "2026-03-02T14:00:00Z"},
-    ]))
+    cases.write_text(
+        "\n".join(
+            json.dumps(c)
+            for c in [
+                {"id": "a", "facts": {"billing_dispute_amount": 7000}, "now": "2026-03-02T14:00:00Z"},
+                {"id": "b", "facts": {"billing_dispute_amount": 70000}, "now": "2026-03-02T14:00:00Z"},
+            ]
+        )
+    )
     code, out, _ = _run("matrix", "replay", "--cases", str(cases), "--proposed", str(proposed), "--json")
     assert code == 0
     result = json.loads(out)
@@ -102,8 +123,12 @@ def test_replay_command(tmp_path: Path) -> None:
 
 
 def test_console_script_entry_point() -> None:
-    proc = subprocess.run([sys.executable, "-m", "assist.cli", "matrix", "evaluate", "--facts", "-", "--now",
-                           "2026-03-02T09:20:00Z"], input='{"signals": ["data_loss"]}', capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assist.cli", "matrix", "evaluate", "--facts", "-", "--now", "2026-03-02T09:20:00Z"],
+        input='{"signals": ["data_loss"]}',
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["tier"] == "T3"

@@ -11,13 +11,26 @@ from hypothesis import strategies as st
 from matrix.conditions import ConditionSyntaxError, compile_condition, normalise, parse_text, render
 
 words = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
-scalars = st.one_of(words, st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
-                    st.text(min_size=1, max_size=12), st.booleans())
+scalars = st.one_of(
+    words,
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.text(min_size=1, max_size=12),
+    st.booleans(),
+)
 leaf = st.one_of(
-    st.builds(lambda f, op, v: {"fact": f, "op": op, "value": v}, words,
-              st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_contains"]), scalars),
-    st.builds(lambda f, op, v: {"fact": f, "op": op, "value": v}, words,
-              st.sampled_from(["in", "not_in", "contains_any", "contains_all"]), st.lists(scalars, min_size=1, max_size=3)),
+    st.builds(
+        lambda f, op, v: {"fact": f, "op": op, "value": v},
+        words,
+        st.sampled_from(["eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_contains"]),
+        scalars,
+    ),
+    st.builds(
+        lambda f, op, v: {"fact": f, "op": op, "value": v},
+        words,
+        st.sampled_from(["in", "not_in", "contains_any", "contains_all"]),
+        st.lists(scalars, min_size=1, max_size=3),
+    ),
     st.builds(lambda f, op: {"fact": f, "op": op}, words, st.sampled_from(["exists", "missing"])),
 )
 conds = st.recursive(
@@ -38,8 +51,10 @@ def test_text_form_round_trips(cond: dict[str, Any]) -> None:
 
 
 def test_examples() -> None:
-    c = parse_text('all(customer_tier = enterprise, any(signals contains outage, affected_accounts >= 2), '
-                   'not(product_area in ["data pipelines", sso]))')
+    c = parse_text(
+        "all(customer_tier = enterprise, any(signals contains outage, affected_accounts >= 2), "
+        'not(product_area in ["data pipelines", sso]))'
+    )
     f = compile_condition(c)
     assert f({"customer_tier": "enterprise", "signals": frozenset({"outage"}), "product_area": "billing"})
     assert not f({"customer_tier": "enterprise", "signals": frozenset({"outage"}), "product_area": "data pipelines"})

@@ -8,17 +8,25 @@ from matrix import FactError, Matrix, evaluate
 
 
 def test_same_input_gives_byte_identical_decision(dm: Matrix) -> None:
-    facts = {"severity": "S2", "customer_tier": "business", "issue_type": "bug", "signals": ["reproducible"],
-             "created_at": "2026-03-06T16:00:00-05:00", "pauses": [{"start": "2026-03-09T10:00:00-04:00",
-                                                                     "end": "2026-03-09T11:00:00-04:00"}]}
+    facts = {
+        "severity": "S2",
+        "customer_tier": "business",
+        "issue_type": "bug",
+        "signals": ["reproducible"],
+        "created_at": "2026-03-06T16:00:00-05:00",
+        "pauses": [{"start": "2026-03-09T10:00:00-04:00", "end": "2026-03-09T11:00:00-04:00"}],
+    }
     a = evaluate(dm, facts, "2026-03-10T12:00:00Z").to_json()
     b = evaluate(dm, dict(reversed(list(facts.items()))), "2026-03-10T12:00:00+00:00").to_json()
     assert a == b
 
 
 def test_enterprise_sla_is_wall_clock(dm: Matrix) -> None:
-    d = evaluate(dm, {"severity": "S1", "customer_tier": "enterprise", "created_at": "2026-03-07T23:50:00Z"},
-                 "2026-03-07T23:55:00Z")
+    d = evaluate(
+        dm,
+        {"severity": "S1", "customer_tier": "enterprise", "created_at": "2026-03-07T23:50:00Z"},
+        "2026-03-07T23:55:00Z",
+    )
     assert d.sla.reply_by.isoformat() == "2026-03-08T00:05:00+00:00"  # 15 min, across midnight on a Saturday
     assert d.sla.resolve_by.isoformat() == "2026-03-08T03:50:00+00:00"
     assert d.sla.calendar == "always"
@@ -27,16 +35,18 @@ def test_enterprise_sla_is_wall_clock(dm: Matrix) -> None:
 def test_smb_sla_counts_business_hours_across_a_weekend(dm: Matrix) -> None:
     # Friday 2026-03-06 16:00 New York (EST, UTC-5). S2 reply = 4 business hours:
     # 1h Friday (16-17), then Monday 09:00-12:00 EDT (DST started Sunday 2026-03-08) -> 12:00 EDT = 16:00Z.
-    d = evaluate(dm, {"severity": "S2", "customer_tier": "smb", "created_at": "2026-03-06T21:00:00Z"},
-                 "2026-03-06T21:30:00Z")
+    d = evaluate(
+        dm, {"severity": "S2", "customer_tier": "smb", "created_at": "2026-03-06T21:00:00Z"}, "2026-03-06T21:30:00Z"
+    )
     assert d.to_dict()["sla"]["reply_by"] == "2026-03-09T16:00:00Z"
 
 
 def test_smb_sla_skips_a_holiday(dm: Matrix) -> None:
     # Wednesday 2026-11-25 16:00 EST; Thursday 26th is Thanksgiving (a holiday in the calendar).
     # S3 reply = 8 business hours: 1h Wed, Thu closed, 7h Fri -> Fri 16:00 EST = 21:00Z.
-    d = evaluate(dm, {"severity": "S3", "customer_tier": "smb", "created_at": "2026-11-25T21:00:00Z"},
-                 "2026-11-25T21:10:00Z")
+    d = evaluate(
+        dm, {"severity": "S3", "customer_tier": "smb", "created_at": "2026-11-25T21:00:00Z"}, "2026-11-25T21:10:00Z"
+    )
     assert d.to_dict()["sla"]["reply_by"] == "2026-11-27T21:00:00Z"
 
 
@@ -50,9 +60,15 @@ def test_pause_moves_deadlines_and_is_reported(dm: Matrix) -> None:
 
 
 def test_open_pause_stops_escalation_clock(dm: Matrix) -> None:
-    facts = {"severity": "S3", "customer_tier": "enterprise", "issue_type": "bug", "current_tier": "T1",
-             "status": "pending", "created_at": "2026-03-02T10:00:00Z",
-             "pauses": [{"start": "2026-03-02T10:30:00Z", "end": None}]}
+    facts = {
+        "severity": "S3",
+        "customer_tier": "enterprise",
+        "issue_type": "bug",
+        "current_tier": "T1",
+        "status": "pending",
+        "created_at": "2026-03-02T10:00:00Z",
+        "pauses": [{"start": "2026-03-02T10:30:00Z", "end": None}],
+    }
     d = evaluate(dm, facts, "2026-03-02T20:00:00Z")  # T1 allowance for enterprise/S3 is 2h; only 30 min ran
     assert d.sla.paused and d.tier == "T1" and not d.escalate and d.next_escalation_at is None
     assert d.sla.paused_minutes == 570
@@ -70,8 +86,13 @@ def test_reply_breach_uses_first_reply(dm: Matrix) -> None:
 
 def test_time_catch_up_enters_each_tier_when_the_last_ran_out(dm: Matrix) -> None:
     # enterprise S2: 30 min at T1, then 2h at T2, then 8h at T3. Left alone for 3 hours -> T3 since 12:30.
-    facts = {"severity": "S2", "customer_tier": "enterprise", "issue_type": "bug", "current_tier": "T1",
-             "created_at": "2026-03-02T10:00:00Z"}
+    facts = {
+        "severity": "S2",
+        "customer_tier": "enterprise",
+        "issue_type": "bug",
+        "current_tier": "T1",
+        "created_at": "2026-03-02T10:00:00Z",
+    }
     d = evaluate(dm, facts, "2026-03-02T13:00:00Z")
     assert d.tier == "T3" and d.rule_id == "time:T2"
     assert d.to_dict()["next_escalation_at"] == "2026-03-02T20:30:00Z"  # in T3 since 12:30, 8h allowed
@@ -83,7 +104,9 @@ def test_defaults_are_applied_and_traced(dm: Matrix) -> None:
     d = evaluate(dm, {}, "2026-03-02T14:00:00Z")
     assert d.tier == "T1" and d.sla.calendar == "business_hours"
     assert [s.detail for s in d.trace if s.rule == "defaults"] == [
-        "severity absent: assumed S3", "customer_tier absent: assumed smb"]
+        "severity absent: assumed S3",
+        "customer_tier absent: assumed smb",
+    ]
 
 
 def test_trace_says_why_a_rule_did_not_match(dm: Matrix) -> None:
@@ -95,8 +118,12 @@ def test_trace_says_why_a_rule_did_not_match(dm: Matrix) -> None:
 
 def test_notify_merges_tier_queue_and_severity_without_duplicates(dm: Matrix) -> None:
     d = evaluate(dm, {"severity": "S1", "signals": ["outage", "multi_customer_impact"]}, "2026-03-02T14:00:00Z")
-    assert d.notify == ("slack:#incidents", "pagerduty:major-incident", "email:status-page@example.com",
-                        "email:support-leadership@example.com")
+    assert d.notify == (
+        "slack:#incidents",
+        "pagerduty:major-incident",
+        "email:status-page@example.com",
+        "email:support-leadership@example.com",
+    )
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,13 @@ def test_default_matrix_has_no_errors_or_warnings() -> None:
 
 def test_shadowed_rule() -> None:
     # A second, narrower billing rule placed after the broad one can never decide anything.
-    text = _edit(("  - id: reproducible_bug\n", "  - id: big_billing\n    when: billing_dispute_amount >= 10000\n"
-                  "    tier: T2\n    queue: billing\n    reason: big\n  - id: reproducible_bug\n"))
+    text = _edit(
+        (
+            "  - id: reproducible_bug\n",
+            "  - id: big_billing\n    when: billing_dispute_amount >= 10000\n"
+            "    tier: T2\n    queue: billing\n    reason: big\n  - id: reproducible_bug\n",
+        )
+    )
     assert any("big_billing" in s for s in _codes(text)["rule_shadowed"])
 
 
@@ -47,7 +52,7 @@ def test_rule_that_never_matches() -> None:
 def test_overlapping_rules_that_disagree() -> None:
     # Putting the T1 knowledge-base rule first hides security escalations behind it.
     text = default_matrix_text()
-    kb = text[text.index("  - id: kb_answer\n"): text.index("  - id: feature_request\n")]
+    kb = text[text.index("  - id: kb_answer\n") : text.index("  - id: feature_request\n")]
     text = text.replace(kb, "").replace("  - id: multi_customer_outage\n", kb + "  - id: multi_customer_outage\n", 1)
     disagree = _codes(text)["rules_disagree"]
     assert any("kb_answer / security_incident" in s and s.startswith("warning") for s in disagree)
@@ -59,15 +64,20 @@ def test_uncovered_combinations_are_reported() -> None:
 
 def test_unreachable_tier_and_missing_backup_and_responsibility() -> None:
     text = _edit(
-        ("  - id: T4\n    name: Engineering specialists\n    responsibility: Owns architecture-level failures, "
-         "security incidents at scale, data loss at scale and multi-customer outages, and runs the incident to "
-         "closure.\n    owner_role: incident_commander\n    backup_role: vp_engineering\n",
-         "  - id: T4\n    name: Engineering specialists\n    owner_role: incident_commander\n"),
+        (
+            "  - id: T4\n    name: Engineering specialists\n    responsibility: Owns architecture-level failures, "
+            "security incidents at scale, data loss at scale and multi-customer outages, and runs the incident to "
+            "closure.\n    owner_role: incident_commander\n    backup_role: vp_engineering\n",
+            "  - id: T4\n    name: Engineering specialists\n    owner_role: incident_commander\n",
+        ),
     )
     # Point everything that led to T4 elsewhere.
     text = text.replace("tier: T4\n    queue: incident_response", "tier: T3\n    queue: null")
-    text = text.replace("  - tier: T3\n    to: T4\n    minutes:\n      enterprise: {S1: 2h, S2: 8h}\n"
-                        "      business: {S1: 4h, S2: 16h}\n      smb: {S1: 8h, S2: 1d}\n", "")
+    text = text.replace(
+        "  - tier: T3\n    to: T4\n    minutes:\n      enterprise: {S1: 2h, S2: 8h}\n"
+        "      business: {S1: 4h, S2: 16h}\n      smb: {S1: 8h, S2: 1d}\n",
+        "",
+    )
     codes = _codes(text)
     assert codes["unreachable_tier"] and codes["tier_backup"] and codes["tier_responsibility"]
 

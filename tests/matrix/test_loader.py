@@ -38,26 +38,26 @@ def test_content_change_changes_version() -> None:
 
 def test_unknown_key_is_named_with_its_line() -> None:
     text = _broken("    backup_role: support_team_lead\n", "    backup_role: support_team_lead\n    pager: yes\n")
-    (where, msg), = _problems(text)
+    ((where, msg),) = _problems(text)
     assert where == f"line {_line_of(text, 'pager: yes')}, tiers.0.pager"
     assert "Extra inputs are not permitted" in msg
 
 
 def test_undeclared_fact_in_a_rule_is_an_error() -> None:
     text = _broken("when: signals contains confirmed_defect", "when: sentiment = angry")
-    (where, msg), = _problems(text)
+    ((where, msg),) = _problems(text)
     assert where.endswith("triggers.4.when.fact")
     assert where.startswith(f"line {_line_of(text, 'sentiment = angry')}")
     assert "unknown fact 'sentiment'" in msg
 
 
 def test_value_outside_a_facts_domain_is_an_error() -> None:
-    (where, msg), = _problems(_broken("when: issue_type = feature_request", "when: issue_type = wishlist"))
+    ((where, msg),) = _problems(_broken("when: issue_type = feature_request", "when: issue_type = wishlist"))
     assert where.endswith("triggers.10.when.value") and "must be one of" in msg
 
 
 def test_operator_must_fit_the_fact() -> None:
-    (where, msg), = _problems(_broken("when: issue_type = feature_request", "when: issue_type > feature_request"))
+    ((where, msg),) = _problems(_broken("when: issue_type = feature_request", "when: issue_type > feature_request"))
     assert where.endswith("triggers.10.when.op") and "does not apply to enum" in msg
 
 
@@ -77,21 +77,24 @@ def test_unknown_tier_queue_and_missing_sla() -> None:
 
 
 def test_bad_duration_and_time_zone() -> None:
-    problems = _problems(_broken("S1: {reply: 15m, resolve: 4h}", "S1: {reply: soon, resolve: 4h}")
-                         .replace("timezone: America/New_York", "timezone: Mars/Olympus", 1))
+    problems = _problems(
+        _broken("S1: {reply: 15m, resolve: 4h}", "S1: {reply: soon, resolve: 4h}").replace(
+            "timezone: America/New_York", "timezone: Mars/Olympus", 1
+        )
+    )
     messages = " ".join(m for _, m in problems)
     assert "duration" in messages and "unknown time zone 'Mars/Olympus'" in messages
 
 
 def test_duplicate_keys_and_bad_yaml() -> None:
-    (where, msg), = _problems(_broken("owner: Head of Support\n", "owner: Head of Support\nowner: Someone\n"))
+    ((where, msg),) = _problems(_broken("owner: Head of Support\n", "owner: Head of Support\nowner: Someone\n"))
     assert "duplicate key" in msg and where.startswith("line ")
-    (where, msg), = _problems("name: [unclosed\n")
+    ((where, msg),) = _problems("name: [unclosed\n")
     assert "not valid YAML" in msg
 
 
 def test_condition_text_errors_say_where() -> None:
-    (where, msg), = _problems(_broken("when: issue_type = feature_request", "when: 'all(issue_type = '"))
+    ((where, msg),) = _problems(_broken("when: issue_type = feature_request", "when: 'all(issue_type = '"))
     assert "triggers.10.when" in where and "unexpected end" in msg
 
 

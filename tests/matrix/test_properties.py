@@ -48,8 +48,9 @@ def tickets(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
     if draw(st.booleans()):
         start = created + (now - created) * draw(st.floats(0, 1))
         end = start + (now - start) * draw(st.floats(0, 1))
-        facts["pauses"] = [{"start": _iso(start), "end": _iso(end) if facts.get("status") not in ("pending", "on_hold")
-                            else None}]
+        facts["pauses"] = [
+            {"start": _iso(start), "end": _iso(end) if facts.get("status") not in ("pending", "on_hold") else None}
+        ]
     return facts, _iso(now)
 
 
@@ -91,7 +92,7 @@ def test_worse_severity_never_escalates_later_or_gets_a_looser_sla(
 @settings(max_examples=200, deadline=None)
 @given(tickets(), st.sampled_from(["enterprise", "business"]))
 def test_higher_plan_never_gets_a_looser_sla_in_minutes(ticket: tuple[dict[str, Any], str], plan: str) -> None:
-    facts, now = ticket
+    facts, _now = ticket
     lower = {"enterprise": "business", "business": "smb"}[plan]
     sev = facts.get("severity", "S3")
     hi = DM.plans[[p.id for p in DM.plans].index(plan)].sla[sev]
@@ -101,8 +102,9 @@ def test_higher_plan_never_gets_a_looser_sla_in_minutes(ticket: tuple[dict[str, 
 
 # ---------------------------------------------------------------------------------------------------- clocks
 
-NY = BusinessHours("America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)},
-                   [date(2026, 11, 26), date(2026, 12, 25)])
+NY = BusinessHours(
+    "America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)}, [date(2026, 11, 26), date(2026, 12, 25)]
+)
 BERLIN_SPLIT = BusinessHours("Europe/Berlin", {d: [(8 * 60, 12 * 60), (13 * 60, 17 * 60)] for d in range(6)}, [])
 instants = st.integers(0, 60 * 24 * 730).map(lambda m: T0 + timedelta(minutes=m))
 
@@ -123,8 +125,13 @@ def test_add_is_additive(clock: Any, start: datetime, a: int, b: int) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]), instants, st.integers(1, 3000),
-       st.integers(0, 5000), st.integers(1, 3000))
+@given(
+    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    instants,
+    st.integers(1, 3000),
+    st.integers(0, 5000),
+    st.integers(1, 3000),
+)
 def test_pause_never_shortens_and_delays_at_most_its_length(
     clock: Any, start: datetime, minutes: int, pause_offset: int, pause_len: int
 ) -> None:

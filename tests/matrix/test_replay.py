@@ -10,8 +10,9 @@ NOW = "2026-03-02T14:00:00Z"
 
 
 def test_replay_reports_changes_and_volume(dm: Matrix) -> None:
-    proposed = parse_matrix(default_matrix_text().replace("billing_dispute_amount >= 5000",
-                                                          "billing_dispute_amount >= 10000"))
+    proposed = parse_matrix(
+        default_matrix_text().replace("billing_dispute_amount >= 5000", "billing_dispute_amount >= 10000")
+    )
     cases = [
         ReplayCase("small", {"billing_dispute_amount": 7000}, NOW),
         ReplayCase("big", {"billing_dispute_amount": 12000}, NOW),

@@ -14,15 +14,21 @@ from matrix.sheet import SECTIONS, export_csv, export_xlsx, import_sheets
 
 def _rich_matrix() -> Matrix:
     """The default plus the awkward parts: an extra fact, split hours, a quoted string value, a plan-less tier."""
-    text = default_matrix_text().replace(
-        "triggers:\n",
-        "facts:\n  - {name: region, kind: enum, values: [emea, amer], description: Where the customer is}\n"
-        "  - {name: seats, kind: integer, minimum: 1}\ntriggers:\n", 1,
-    ).replace(
-        "when: issue_type = feature_request",
-        'when: all(issue_type = feature_request, any(region = emea, product_area in ["data pipelines", sso]), '
-        "not(seats > 500))",
-    ).replace('mon: "09:00-17:00"', 'mon: "08:00-12:00, 13:00-17:30"', 1)
+    text = (
+        default_matrix_text()
+        .replace(
+            "triggers:\n",
+            "facts:\n  - {name: region, kind: enum, values: [emea, amer], description: Where the customer is}\n"
+            "  - {name: seats, kind: integer, minimum: 1}\ntriggers:\n",
+            1,
+        )
+        .replace(
+            "when: issue_type = feature_request",
+            'when: all(issue_type = feature_request, any(region = emea, product_area in ["data pipelines", sso]), '
+            "not(seats > 500))",
+        )
+        .replace('mon: "09:00-17:00"', 'mon: "08:00-12:00, 13:00-17:30"', 1)
+    )
     return parse_matrix(text)
 
 
@@ -54,7 +60,7 @@ def test_edit_in_the_spreadsheet_is_validated_with_sheet_row_and_column(tmp_path
         writer.writerows(rows)
     with pytest.raises(MatrixLoadError) as err:
         import_sheets(tmp_path)
-    (where, msg), = err.value.problems
+    ((where, _msg),) = err.value.problems
     assert where == "sheet triggers, row 4, column when"
 
 

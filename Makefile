@@ -1,0 +1,50 @@
+# Everyday targets. `make demo` and `make test` each set up the virtualenv first, so both work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test check lint format typecheck bench lock clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv from the lock (exact versions, hashes checked)
+
+demo: setup  ## the main job on the embedded defaults: lint, show and decide example tickets
+	$(BIN)/assist matrix lint
+	COLUMNS=160 $(BIN)/assist matrix show
+	$(BIN)/assist matrix evaluate --facts examples/facts_enterprise_outage.json --now 2026-03-02T09:20:00Z
+	$(BIN)/assist matrix evaluate --facts examples/facts_smb_data_loss.json --now 2026-03-09T14:00:00Z
+
+test: setup  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: setup  ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup  ## apply ruff formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: setup  ## mypy on the packages
+	$(BIN)/mypy
+
+check: lint typecheck test  ## everything CI cares about
+
+bench: setup  ## print benchmark figures (see README)
+	$(BIN)/python benchmarks/matrix_bench.py
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs pip-tools)
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
