@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 Pause = tuple[datetime, datetime]
 _MINUTE = timedelta(minutes=1)
+_DAY = timedelta(days=1)
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
 
@@ -114,6 +115,25 @@ class BusinessHours(Clock):
                 self._days.clear()
             self._days[day] = spans
         return spans
+
+    def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
+        if pauses:
+            return super().add(start, minutes, pauses)
+        # Without pauses (the common case) walk the cached day windows directly: no generators.
+        remaining = timedelta(minutes=minutes)
+        day = start.astimezone(self.zone).date() - _DAY
+        for _ in range(_MAX_DAYS + len(self.holidays)):
+            for ws, we in self._days.get(day) or self._day(day):
+                if we <= start:
+                    continue
+                if ws < start:
+                    ws = start
+                span = we - ws
+                if span >= remaining:
+                    return ws + remaining
+                remaining -= span
+            day += _DAY
+        raise RuntimeError("calendar has no open time within the search horizon")  # pragma: no cover
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.zone).date() - timedelta(days=1)  # yesterday: a window may span midnight UTC

@@ -16,6 +16,7 @@ Nothing here reads a clock, a file or the network: same facts, same ``now``, sam
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sla:
     reply_by: datetime
     resolve_by: datetime
@@ -100,8 +101,10 @@ class TraceStep:
         return f"TraceStep({self.rule!r}, {self.result!r}, {self.detail!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
+    """The escalation decision. Treat it as read-only; ``to_json`` is its canonical form."""
+
     escalate: bool
     tier: str
     queue: str | None
@@ -174,6 +177,86 @@ class CompiledMatrix:
         }
         self.updates = dict(m.customer_updates)
         self.post = tuple((p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution)
+        self.signature = _signature_function(m)
+        self._rule_hits: dict[tuple[Any, ...], tuple[bool, ...]] = {}
+        self._post_ids: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._notify: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def rule_hits(self, f: Mapping[str, Any]) -> tuple[bool, ...]:
+        """Which triggers' conditions hold. Memoised on the facts' signature: rules only compare facts with the
+        values they name, so tickets with the same signature match the same rules (exactly, not approximately)."""
+        key = self.signature(f)
+        hits = self._rule_hits.get(key)
+        if hits is None:
+            hits = tuple(rule.test(f) for rule in self.rules)
+            _remember(self._rule_hits, key, hits)
+        return hits
+
+    def post_resolution(self, f: Mapping[str, Any], tier_id: str) -> tuple[str, ...]:
+        """Post-resolution actions read the facts as they will be once resolved: at the decided tier."""
+        key = (self.signature(f), tier_id)
+        ids = self._post_ids.get(key)
+        if ids is None:
+            view = f if f.get("current_tier") == tier_id else {**f, "current_tier": tier_id}
+            ids = tuple(pid for pid, test in self.post if test is None or test(view))
+            _remember(self._post_ids, key, ids)
+        return ids
+
+    def notify(self, tier_id: str, queue: str | None, trigger: tuple[str, ...], severity: str) -> tuple[str, ...]:
+        """Tier, queue, trigger and severity targets, in that order, without duplicates."""
+        key = (tier_id, queue, trigger, severity)
+        targets = self._notify.get(key)
+        if targets is None:
+            merged: dict[str, None] = dict.fromkeys(self.tiers[tier_id].notify)
+            if queue is not None:
+                merged.update(dict.fromkeys(self.queues[queue].notify))
+            merged.update(dict.fromkeys(trigger))
+            merged.update(dict.fromkeys(self.severity_notify[severity]))
+            targets = tuple(merged)
+            _remember(self._notify, key, targets)
+        return targets
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= 100_000:  # bounded: a stream of distinct signatures cannot grow memory without limit
+        memo.clear()
+    memo[key] = value
+
+
+def _signature_function(m: Matrix) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition."""
+    read: dict[str, list[Any]] = {}
+    for cond in [t.when for t in m.triggers] + [p.when for p in m.post_resolution if p.when]:
+        for leaf in conditions.leaves(cond):
+            value = leaf.get("value")
+            read.setdefault(leaf["fact"], []).extend(value if isinstance(value, list) else [value])
+    vocab = m.vocabulary
+    parts: list[Callable[[Mapping[str, Any]], Any]] = []
+    for name in sorted(read):
+        kind = vocab[name].kind
+        if kind in ("number", "integer"):
+            cuts = sorted({v for v in read[name] if isinstance(v, int | float) and not isinstance(v, bool)})
+            # (interval between the thresholds, equal to one of them) decides every comparison with them.
+            parts.append(_number_key(name, cuts))
+        elif kind in ("datetime", "intervals"):
+            parts.append(_presence_key(name))
+        else:  # enum, set (a frozenset), string, boolean: the value itself
+            parts.append(_value_key(name))
+    getters = tuple(parts)
+    return lambda f: tuple([g(f) for g in getters])
+
+
+def _number_key(name: str, cuts: list[float]) -> Callable[[Mapping[str, Any]], Any]:
+    exact = frozenset(cuts)
+    return lambda f: None if name not in f else (bisect_left(cuts, f[name]), f[name] in exact)
+
+
+def _presence_key(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda f: name in f
+
+
+def _value_key(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    return lambda f: f.get(name)
 
 
 def compiled(m: Matrix) -> CompiledMatrix:
@@ -261,9 +344,10 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     if solved:
         trace.append(TraceStep("status", "applied", "ticket is solved: no escalation, clocks stopped"))
     else:
-        for rule in cm.rules:
+        hits = cm.rule_hits(f)
+        for i, rule in enumerate(cm.rules):
             t = rule.trigger
-            if not rule.test(f):
+            if not hits[i]:
                 trace.append(TraceStep(t.id, "no_match", cond=t.when, facts=f))
                 continue
             if t.after is not None:
@@ -365,22 +449,15 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     q = cm.queues[queue] if queue is not None else None
     owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
     backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
-    notify: dict[str, None] = dict.fromkeys(tier_obj.notify)
-    if q is not None:
-        notify.update(dict.fromkeys(q.notify))
-    notify.update(dict.fromkeys(trigger_notify))
-    notify.update(dict.fromkeys(cm.severity_notify[severity]))
-
-    # Post-resolution actions read the facts as they will be once resolved: at the decided tier.
-    resolved_view = f if f.get("current_tier") == tier_id else {**f, "current_tier": tier_id}
-    post = tuple(pid for pid, test in cm.post if test is None or test(resolved_view))
+    notify = cm.notify(tier_id, queue, trigger_notify, severity)
+    post = cm.post_resolution(f, tier_id)
     return Decision(
         escalate=escalate,
         tier=tier_id,
         queue=queue,
         owner_role=owner,
         backup_role=backup,
-        notify=tuple(notify),
+        notify=notify,
         sla=sla,
         next_escalation_at=next_at,
         customer_update_every=cm.updates.get(severity, 0),

@@ -131,7 +131,7 @@ def parse_datetime(name: str, raw: Any) -> datetime:
         value = raw
     elif isinstance(raw, str):
         try:
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+            value = datetime.fromisoformat(raw)  # Python 3.11 reads a trailing Z
         except ValueError:
             raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z") from None
     else:
@@ -242,5 +242,5 @@ def parse_facts(raw: Any, vocabulary: Mapping[str, FactSpec]) -> dict[str, Any]:
             raise FactError(str(name), value, "is not a fact this matrix declares")
         if value is None:
             continue
-        out[name] = spec.parse(value)
+        out[name] = _PARSERS[spec.kind](spec, value)
     return out
