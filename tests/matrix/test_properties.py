@@ -166,3 +166,20 @@ def test_matrix_declared_calendar_matches(dm: Matrix) -> None:
     cal = next(c for c in dm.calendars if c.id == "business_hours")
     clock = cal.clock()
     assert clock.add(datetime(2026, 11, 25, 21, 0, tzinfo=UTC), 120) == datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+@settings(max_examples=400, deadline=None)
+@given(tickets())
+def test_memoised_rule_outcomes_equal_direct_evaluation(ticket: tuple[dict[str, Any], str]) -> None:
+    from matrix.engine import compiled
+    from matrix.facts import parse_facts
+
+    cm = compiled(DM)
+    facts = parse_facts(ticket[0], cm.vocabulary)
+    facts.setdefault("severity", "S3")
+    facts.setdefault("customer_tier", "smb")
+    assert cm.rule_hits(facts) == tuple(rule.test(facts) for rule in cm.rules)
+    for tier in TIERS:
+        view = {**facts, "current_tier": tier}
+        want = tuple(pid for pid, test in cm.post if test is None or test(view))
+        assert cm.post_resolution(facts, tier) == want
