@@ -12,6 +12,9 @@ help:  ## list the targets
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, by exact version: pip takes the CPU build from local disk where there is one; the lock leaves it
+	# out because that file's hash differs from the one PyPI serves.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -44,7 +47,7 @@ bench: setup  ## print benchmark figures (see README)
 	$(BIN)/python benchmarks/matrix_bench.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs pip-tools)
-	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --no-emit-index-url --unsafe-package torch -o requirements.lock pyproject.toml
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
