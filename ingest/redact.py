@@ -71,7 +71,13 @@ PATTERNS: list[_Pattern] = [
     ("card_number", re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), _luhn),
     (
         "phone",
-        re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w.])"),
+        # International (+CC …), North American (415-555-0132, (415) 555 0132), or any digits after a phone word.
+        # Bare digit groups (order numbers, versions) are left alone.
+        re.compile(
+            r"(?<![\w.])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}(?![\w.])"
+            r"|(?<![\w.])\(?\d{3}\)?[\s.-]\d{3}[.-]\d{4}(?![\w.])"
+            r"|(?i:\b(?:phone|tel|mobile|cell|fax|telefon|call me at)\b[:.\s]*)\+?\d[\d\s().-]{6,}\d"
+        ),
         None,
     ),
 ]

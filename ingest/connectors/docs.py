@@ -79,7 +79,7 @@ def _markdown(raw: str) -> tuple[str, list[Section]]:
             level, text = len(m.group(1)), m.group(2).strip()
             if level == 1 and not title:
                 title = text
-            path[:] = [*path[:level - 1], text]
+            path[:] = [*path[: level - 1], text]
         else:
             buf.append(line)
     flush()
@@ -110,7 +110,7 @@ def _html(raw: str) -> tuple[str, list[Section]]:
             level = int(el.name[1:])
             if level == 1 and not title:
                 title = text
-            path[:] = [*path[:level - 1], text]
+            path[:] = [*path[: level - 1], text]
         else:
             buf.append(text)
     if buf:
