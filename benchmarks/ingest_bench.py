@@ -21,13 +21,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import psutil  # noqa: E402
+import psutil
 
-from ingest.chunking import chunk_document  # noqa: E402
-from ingest.connectors import Connector, DocsConnector, SlackConnector, TicketsConnector  # noqa: E402
-from ingest.documents import Document  # noqa: E402
-from ingest.embed import MiniLMEmbedder  # noqa: E402
-from ingest.pipeline import _redact_document, ingest  # noqa: E402
+from ingest.chunking import chunk_document
+from ingest.connectors import Connector, DocsConnector, SlackConnector, TicketsConnector
+from ingest.documents import Document
+from ingest.embed import MiniLMEmbedder
+from ingest.pipeline import _redact_document, ingest
 
 
 class Limited(Connector):

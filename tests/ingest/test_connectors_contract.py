@@ -6,6 +6,7 @@ exactly where it stopped; every item carries an access marking.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +47,8 @@ REAL: dict[str, Callable[[], Connector]] = {
     "endava-tickets": lambda: TicketsConnector(SHARED / "endava/kb/tickets.jsonl"),
     "slack-export": lambda: SlackConnector(SHARED / "slack_export"),
 }
-REAL_PRESENT = {k: v for k, v in REAL.items() if SHARED.exists()}
+# On a developer machine without ../shared the real-data cases are not collected; in CI they must run.
+REAL_PRESENT = REAL if SHARED.exists() or os.environ.get("CI") else {}
 
 
 def _key(item: object) -> tuple[str, ...]:

@@ -1,0 +1,63 @@
+"""Deployment settings: one typed object, built from the environment by a function and passed in.
+
+Nothing reads the environment at import time. Policy (the escalation matrix) is not configuration: it is its own
+validated file, named here only by path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "your-api-key", "sk-..."}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Path("data")
+    chroma_url: str | None = None
+    database_url: str | None = None  # default: SQLite under data_dir; postgresql+psycopg://… to scale out
+    matrix_path: Path | None = None  # default: the matrix shipped with the package
+    llm_model: str | None = None  # any litellm model string; none -> extractive answers
+    llm_api_base: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_fallbacks: list[str] = Field(default_factory=list)
+    llm_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    llm_retries: int = Field(2, ge=0, le=10)
+    torch_threads: int | None = Field(None, ge=1, le=64)
+    retrieval_k: int = Field(8, ge=1, le=50)
+    link_hosts: list[str] = Field(default_factory=list)  # hosts an answer may link to; others are stripped
+    demo_kb: bool = True  # ingest the bundled TechQA slice on first start when the knowledge base is empty
+
+    @field_validator("llm_api_key")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("ASSIST_LLM_API_KEY is a placeholder; set the real key or leave it unset")
+        return value
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'assist.sqlite3').resolve()}"
+
+
+def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read ``ASSIST_*`` variables. Explicit ``overrides`` (CLI options) win over the environment."""
+    env = os.environ if env is None else env
+    raw: dict[str, object] = {}
+    for field in Settings.model_fields:
+        value = env.get(f"ASSIST_{field.upper()}")
+        if value is None or value == "":
+            continue
+        if field in ("llm_fallbacks", "link_hosts"):
+            raw[field] = [v.strip() for v in value.split(",") if v.strip()]
+        elif field == "demo_kb":
+            raw[field] = value.strip().lower() not in ("0", "false", "no", "off")
+        else:
+            raw[field] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(raw)
