@@ -25,8 +25,50 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
 _HTML = re.compile(r"<[^>\n]{1,200}>")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>)\]\"']+|\bwww\.[^\s<>)\]\"']+")
-_STOP = frozenset("the a an and or to of in on for is are was be it this that with how do does can i my our we you "
-                  "your from at by not no as if when what why where which".split())
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "is",
+        "are",
+        "was",
+        "be",
+        "it",
+        "this",
+        "that",
+        "with",
+        "how",
+        "do",
+        "does",
+        "can",
+        "i",
+        "my",
+        "our",
+        "we",
+        "you",
+        "your",
+        "from",
+        "at",
+        "by",
+        "not",
+        "no",
+        "as",
+        "if",
+        "when",
+        "what",
+        "why",
+        "where",
+        "which",
+    ]
+)
 
 
 @dataclass
@@ -40,8 +82,15 @@ class Citation:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "source": self.source, "source_id": self.source_id, "title": self.title,
-                "snippet": self.snippet, "visibility": self.visibility, "score": round(self.score, 6)}
+        return {
+            "n": self.n,
+            "source": self.source,
+            "source_id": self.source_id,
+            "title": self.title,
+            "snippet": self.snippet,
+            "visibility": self.visibility,
+            "score": round(self.score, 6),
+        }
 
 
 @dataclass
@@ -72,6 +121,18 @@ def _host_ok(url: str, hosts: frozenset[str]) -> bool:
     return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
 
 
+def _sentences(text: str, max_words: int = 45) -> list[str]:
+    """Sentences; text without punctuation (exports often strip it) is cut into windows of ``max_words``."""
+    out: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE.split(text.replace("\n", " "))):
+        words = sentence.split()
+        if len(words) <= max_words * 1.5:
+            out.append(sentence)
+            continue
+        out += [" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words)]
+    return out
+
+
 def _terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
@@ -83,12 +144,24 @@ def _customer_chunks(chunks: list[ScoredChunk]) -> tuple[list[ScoredChunk], list
 
 
 def _citation(n: int, c: ScoredChunk, snippet: str) -> Citation:
-    return Citation(n, str(c.metadata.get("source", "")), c.source_id, str(c.metadata.get("title", "")),
-                    snippet[:300], str(c.metadata.get("visibility", "internal")), c.score)
+    return Citation(
+        n,
+        str(c.metadata.get("source", "")),
+        c.source_id,
+        str(c.metadata.get("title", "")),
+        snippet[:300],
+        str(c.metadata.get("visibility", "internal")),
+        c.score,
+    )
 
 
-def extractive_answer(query: str, chunks: list[ScoredChunk], link_hosts: frozenset[str] = frozenset(),
-                      max_sentences: int = 3, max_sources: int = 3) -> Answer:
+def extractive_answer(
+    query: str,
+    chunks: list[ScoredChunk],
+    link_hosts: frozenset[str] = frozenset(),
+    max_sentences: int = 3,
+    max_sources: int = 3,
+) -> Answer:
     """The best sentences of the top customer-visible chunks, in source order, each followed by its citation."""
     public, internal = _customer_chunks(chunks)
     notes = [_citation(i + 1, c, c.text) for i, c in enumerate(internal[:3])]
@@ -98,10 +171,13 @@ def extractive_answer(query: str, chunks: list[ScoredChunk], link_hosts: frozens
     q = _terms(query)
     scored: list[tuple[float, int, int, str]] = []
     for si, chunk in enumerate(sources):
-        body = chunk.text.split("\n\n", 1)[-1] if chunk.metadata.get("source") in ("tickets", "zendesk",
-                                                                                  "resolutions") else chunk.text
-        for pi, sentence in enumerate(s.strip() for s in _SENTENCE.split(body.replace("\n", " "))):
-            if len(sentence) < 25 or len(sentence) > 600:
+        body = (
+            chunk.text.split("\n\n", 1)[-1]
+            if chunk.metadata.get("source") in ("tickets", "zendesk", "resolutions")
+            else chunk.text
+        )
+        for pi, sentence in enumerate(_sentences(body)):
+            if len(sentence) < 25:
                 continue
             overlap = len(q & _terms(sentence)) / (1 + len(q))
             # Earlier sources and earlier sentences win ties: retrieval already ranked them.
@@ -138,8 +214,15 @@ SYSTEM_PROMPT = (
 class LiteLLMClient:
     """litellm with a wall-clock deadline per call, retries and fallback models."""
 
-    def __init__(self, model: str, api_base: str | None = None, api_key: str | None = None,
-                 fallbacks: list[str] | None = None, timeout: float = 20.0, retries: int = 2) -> None:
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        fallbacks: list[str] | None = None,
+        timeout: float = 20.0,
+        retries: int = 2,
+    ) -> None:
         self.models = [model, *(fallbacks or [])]
         self.api_base = api_base
         self.api_key = api_key
@@ -158,22 +241,28 @@ class LiteLLMClient:
                     break
                 try:
                     resp = litellm.completion(
-                        model=model, messages=messages, api_base=self.api_base, api_key=self.api_key,
-                        timeout=min(self.timeout, remaining), num_retries=0, temperature=0,
+                        model=model,
+                        messages=messages,
+                        api_base=self.api_base,
+                        api_key=self.api_key,
+                        timeout=min(self.timeout, remaining),
+                        num_retries=0,
+                        temperature=0,
                     )
                     text = resp.choices[0].message.content or ""
                     if text.strip():
                         return text, model
                     errors.append(f"{model}: empty reply")
-                except Exception as exc:  # noqa: BLE001 - every provider error means: try again or fall back
+                except Exception as exc:
                     errors.append(f"{model}: {type(exc).__name__}: {str(exc)[:200]}")
                     if attempt < self.retries:
                         time.sleep(min(0.2 * 2**attempt, 2.0))
         raise RuntimeError("; ".join(errors[-4:]) or "LLM deadline exceeded")
 
 
-def llm_answer(query: str, chunks: list[ScoredChunk], llm: LLM, link_hosts: frozenset[str] = frozenset(),
-               max_sources: int = 5) -> Answer:
+def llm_answer(
+    query: str, chunks: list[ScoredChunk], llm: LLM, link_hosts: frozenset[str] = frozenset(), max_sources: int = 5
+) -> Answer:
     """A grounded answer from the LLM; the extractive answer if the LLM fails or cites nothing real."""
     fallback = extractive_answer(query, chunks, link_hosts)
     public, _ = _customer_chunks(chunks)
@@ -181,11 +270,15 @@ def llm_answer(query: str, chunks: list[ScoredChunk], llm: LLM, link_hosts: froz
     if not sources:
         return fallback
     blocks = "\n\n".join(
-        f"<source n=\"{i}\">\n{c.text.replace('</source>', '')}\n</source>" for i, c in enumerate(sources, 1))
+        f'<source n="{i}">\n{c.text.replace("</source>", "")}\n</source>' for i, c in enumerate(sources, 1)
+    )
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "user", "content": f"<ticket>\n{query.replace('</ticket>', '')}\n</ticket>\n\n{blocks}\n\n"
-                                    "Write the reply now, following the rules."},
+        {
+            "role": "user",
+            "content": f"<ticket>\n{query.replace('</ticket>', '')}\n</ticket>\n\n{blocks}\n\n"
+            "Write the reply now, following the rules.",
+        },
     ]
     try:
         text, model = llm.complete(messages)

@@ -520,6 +520,124 @@ def kb_delete(
     typer.echo(f"deleted {n} chunks")
 
 
+# ---------------------------------------------------------------------------------------------------- runtime
+
+keys_app = typer.Typer(
+    help="API keys: stored hashed, each with a role and optionally an account.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _settings(data_dir: Path | None, chroma_url: str | None = None, **more: Any) -> Any:
+    from pydantic import ValidationError
+
+    from assist.settings import settings_from_env
+
+    try:
+        return settings_from_env(data_dir=data_dir, chroma_url=chroma_url, **more)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"settings: ASSIST_{str(first['loc'][0]).upper()}: {first['msg']}", 2) from None
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="agent (ask, evaluate, record resolutions) or admin (also changes).")],
+    account: Annotated[str | None, typer.Option(help="Bind the key to one account: it sees nothing else.")] = None,
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")] = "cli",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    from assist.decision_log import DecisionLog, connect
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log = DecisionLog(connect(settings.database))
+    try:
+        raw, key = log.create_key(name, role, account, datetime.now(UTC))
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    typer.echo(raw)
+    typer.echo(f"key {key.id}: role {key.role}, account {key.account_id or '(all)'}", err=True)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Run the API and the helpdesk sidebar (http://HOST:PORT/sidebar) on the embedded defaults.
+
+    On first start with an empty knowledge base a small TechQA demo slice is ingested, and when no API key exists
+    an agent key is created and the sidebar URL is printed with it.
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from assist.service import AssistService
+
+    settings = _settings(data_dir, chroma_url)
+    service = AssistService(settings).start()
+    assert service.log is not None
+    if service.log.key_count() == 0:
+        raw, _ = service.log.create_key("first-run sidebar", "agent", None, datetime.now(UTC))
+        typer.echo(f"created an agent API key (shown once): {raw}")
+        typer.echo(f"sidebar: http://{host}:{port}/sidebar#key={raw}")
+    else:
+        typer.echo(f"sidebar: http://{host}:{port}/sidebar (paste an API key; `assist keys create` makes one)")
+    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info")
+
+
+@app.command("ask")
+def ask(
+    text: Annotated[str, typer.Argument(help="The ticket text.")],
+    account: Annotated[str | None, typer.Option(help="The customer's account id.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Ticket subject.")] = None,
+    facts: Annotated[Path | None, typer.Option(help="JSON file of facts the helpdesk knows (they win).")] = None,
+    now: Annotated[str | None, typer.Option(help="Decide as of this ISO 8601 time.")] = None,
+    data_dir: DataDir = None,
+    chroma_url: ChromaUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the same body as POST /v1/assist.")] = False,
+) -> None:
+    """Should I escalate? The suggested answer with its citations, then the decision and why."""
+    from pydantic import ValidationError
+
+    from assist.service import AssistService, TicketIn
+
+    settings = _settings(data_dir, chroma_url)
+    try:
+        ticket = TicketIn(
+            body=text, subject=subject, account_id=account, facts=_read_json(facts, "--facts") if facts else {}, now=now
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from None
+    with _errors():
+        body = AssistService(settings).assist(ticket)
+    if as_json:
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"Answer ({body['answer']['mode']}, confidence {body['confidence']:.0%}):")
+    typer.echo("  " + (body["answer"]["text"] or "no answer in the knowledge base"))
+    for c in body["citations"]:
+        typer.echo(f"  [{c['n']}] {c['source']}:{c['source_id']}  {c['title'][:70]}")
+    d = body["decision"]
+    verb = "ESCALATE to" if d["escalate"] else "Stay at"
+    typer.echo(
+        f"Decision: {verb} {d['tier']}{' / ' + d['queue'] if d['queue'] else ''} — owner {d['owner_role']}, "
+        f"backup {d['backup_role']}"
+    )
+    typer.echo(f"  why: {d['rule_id']}: {d['reason']}")
+    typer.echo(
+        f"  reply by {d['sla']['reply_by']}, resolve by {d['sla']['resolve_by']}, next escalation "
+        f"{d['next_escalation_at'] or 'none'}"
+    )
+    inferred = ", ".join(f"{k}={v['value']} ({v['source']})" for k, v in body["facts"].items())
+    typer.echo(f"  facts: {inferred}")
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point (``assist``)."""
     command: Callable[..., Any] = typer.main.get_command(app)

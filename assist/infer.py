@@ -15,14 +15,38 @@ from assist.retrieval import ScoredChunk
 
 # signal -> patterns (lower-cased text). Order is the order of the vocabulary.
 SIGNALS: dict[str, list[str]] = {
-    "data_loss": [r"data loss", r"lost (?:all |our |my )?(?:data|records|files)", r"\bdeleted\b.*\b(?:data|records)",
-                  r"corrupt(?:ed|ion)", r"missing (?:data|records|rows)", r"data (?:is |was )?gone"],
-    "security_incident": [r"security (?:incident|breach|issue)", r"breach", r"unauthori[sz]ed access", r"hacked",
-                          r"compromised", r"phishing", r"leaked (?:credentials|keys|password)", r"vulnerab"],
-    "outage": [r"\boutage\b", r"\bdown\b", r"not (?:loading|responding|reachable)", r"unavailable",
-               r"cannot (?:access|reach|log ?in) (?:the )?(?:app|site|service|platform)", r"\b5\d\d errors?\b"],
-    "multi_customer_impact": [r"all (?:our |of our )?(?:customers|users|tenants)", r"multiple customers",
-                              r"everyone is affected", r"widespread"],
+    "data_loss": [
+        r"data loss",
+        r"lost (?:all |our |my )?(?:data|records|files)",
+        r"\bdeleted\b.*\b(?:data|records)",
+        r"corrupt(?:ed|ion)",
+        r"missing (?:data|records|rows)",
+        r"data (?:is |was )?gone",
+    ],
+    "security_incident": [
+        r"security (?:incident|breach|issue)",
+        r"breach",
+        r"unauthori[sz]ed access",
+        r"hacked",
+        r"compromised",
+        r"phishing",
+        r"leaked (?:credentials|keys|password)",
+        r"vulnerab",
+    ],
+    "outage": [
+        r"\boutage\b",
+        r"\bdown\b",
+        r"not (?:loading|responding|reachable)",
+        r"unavailable",
+        r"cannot (?:access|reach|log ?in) (?:the )?(?:app|site|service|platform)",
+        r"\b5\d\d errors?\b",
+    ],
+    "multi_customer_impact": [
+        r"all (?:our |of our )?(?:customers|users|tenants)",
+        r"multiple customers",
+        r"everyone is affected",
+        r"widespread",
+    ],
     "reproducible": [r"reproduc", r"every time", r"consistently", r"steps to reproduce", r"always (?:fails|happens)"],
     "confirmed_defect": [r"confirmed (?:bug|defect)", r"known (?:bug|defect|issue)", r"\bregression\b"],
 }
@@ -34,8 +58,10 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
     ("billing", [r"invoice", r"billing", r"charged", r"refund", r"payment", r"subscription", r"pricing"]),
     ("integration", [r"\bapi\b", r"webhook", r"integration", r"\bsso\b", r"saml", r"oauth", r"connector", r"\bsdk\b"]),
     ("account", [r"password reset", r"\blog ?in\b", r"locked out", r"\bmfa\b", r"2fa", r"user access", r"permission"]),
-    ("feature_request", [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add",
-                         r"\bwishlist\b"]),
+    (
+        "feature_request",
+        [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add", r"\bwishlist\b"],
+    ),
     ("bug", [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working"]),
     ("how_to", [r"\bhow (?:do|can|to)\b", r"where (?:do|can|is)", r"is there a way", r"\bconfigure\b", r"\bsetup\b"]),
 ]

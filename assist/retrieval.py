@@ -144,24 +144,29 @@ class LexicalRetriever:
 class HybridRetriever:
     """Dense + BM25 with reciprocal rank fusion, and a small preference for the account's own products."""
 
-    def __init__(self, dense: DenseRetriever, lexical: LexicalRetriever, depth: int = 30,
-                 product_boost: float = 0.2 / RRF_K) -> None:
+    def __init__(
+        self, dense: DenseRetriever, lexical: LexicalRetriever, depth: int = 30, product_boost: float = 0.2 / RRF_K
+    ) -> None:
         self.dense = dense
         self.lexical = lexical
         self.depth = depth
         self.product_boost = product_boost
 
-    def retrieve(self, query: str, account: str | None, k: int = 8,
-                 products: tuple[str, ...] = ()) -> list[ScoredChunk]:
+    def retrieve(
+        self, query: str, account: str | None, k: int = 8, products: tuple[str, ...] = ()
+    ) -> list[ScoredChunk]:
         fused: dict[str, ScoredChunk] = {}
-        for stage in (self.dense.retrieve(query, account, self.depth),
-                      self.lexical.retrieve(query, account, self.depth)):
+        for stage in (
+            self.dense.retrieve(query, account, self.depth),
+            self.lexical.retrieve(query, account, self.depth),
+        ):
             for chunk in stage:
                 rank = next(iter(chunk.ranks.values()))
                 have = fused.get(chunk.id)
                 if have is None:
-                    have = fused[chunk.id] = ScoredChunk(chunk.id, chunk.text, chunk.metadata, 0.0, {},
-                                                         chunk.similarity)
+                    have = fused[chunk.id] = ScoredChunk(
+                        chunk.id, chunk.text, chunk.metadata, 0.0, {}, chunk.similarity
+                    )
                 have.score += 1.0 / (RRF_K + rank)
                 have.ranks.update(chunk.ranks)
                 if chunk.similarity is not None:

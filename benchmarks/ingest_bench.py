@@ -74,8 +74,12 @@ def chunk_texts(connector: Connector) -> list[str]:
     from collections import Counter
 
     counts: Counter[str] = Counter()
-    return [c.text for item in connector.items() if isinstance(item, Document)
-            for c in chunk_document(_redact_document(item, counts))]
+    return [
+        c.text
+        for item in connector.items()
+        if isinstance(item, Document)
+        for c in chunk_document(_redact_document(item, counts))
+    ]
 
 
 def main() -> None:
@@ -108,11 +112,17 @@ def main() -> None:
         thread_rates[n] = len(sample) / (time.perf_counter() - t)
     best = max(thread_rates, key=lambda n: thread_rates[n])
     torch.set_num_threads(best)
-    print("raw encode on a sample of", len(sample), "chunks: " +
-          ", ".join(f"{n} thread(s) {r:.1f} chunks/s" for n, r in thread_rates.items()) + f" -> using {best}")
+    print(
+        "raw encode on a sample of",
+        len(sample),
+        "chunks: "
+        + ", ".join(f"{n} thread(s) {r:.1f} chunks/s" for n, r in thread_rates.items())
+        + f" -> using {best}",
+    )
 
-    print(f"{'connector':28} {'items':>6} {'chunks':>7} {'raw enc/s':>10} {'pipeline/s':>11} {'ratio':>6} "
-          f"{'peak RSS':>9}")
+    print(
+        f"{'connector':28} {'items':>6} {'chunks':>7} {'raw enc/s':>10} {'pipeline/s':>11} {'ratio':>6} {'peak RSS':>9}"
+    )
     for name, connector in limited.items():
         t = time.perf_counter()
         model.encode(texts[name], batch_size=64, normalize_embeddings=True)
@@ -120,8 +130,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp, PeakRss() as mem:
             summary = ingest(connector, Path(tmp), embedder, progress=False)
         pipe = summary.chunks / summary.seconds
-        print(f"{name:28} {summary.items:>6} {summary.chunks:>7} {raw:>10.1f} {pipe:>11.1f} {pipe / raw:>6.2f} "
-              f"{mem.peak / 2**20:>7.0f}MB")
+        print(
+            f"{name:28} {summary.items:>6} {summary.chunks:>7} {raw:>10.1f} {pipe:>11.1f} {pipe / raw:>6.2f} "
+            f"{mem.peak / 2**20:>7.0f}MB"
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,273 @@
+"""The assist runtime: deflect first (account-aware answer with citations), then decide (the matrix).
+
+``AssistService(settings)`` is cheap to construct; ``start()`` opens the store, the database and the model.
+The API and the CLI both call ``assist()``, so ``assist ask --json`` prints exactly the body of POST /v1/assist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assist.answer import Answer, LiteLLMClient, extractive_answer, llm_answer
+from assist.decision_log import DecisionLog, connect
+from assist.infer import Inferred, infer_facts
+from assist.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, ScoredChunk
+from assist.settings import Settings
+from ingest.connectors.base import Account, Connector, Item
+from ingest.documents import Document, Section
+from ingest.embed import MiniLMEmbedder
+from ingest.pipeline import Ingestor
+from ingest.registry import Registry, writer_lock
+from ingest.store import KnowledgeStore
+from matrix import Decision, Matrix, default_matrix, evaluate, load_matrix
+from matrix.facts import parse_datetime
+
+# kb_confidence = logistic(A * top cosine similarity of a cited chunk + B). Fitted on the TechQA dev set
+# (benchmarks/calibrate_confidence.py prints the fit); recorded here so the runtime needs no data at start.
+CONFIDENCE_A = 12.0
+CONFIDENCE_B = -6.6
+
+
+class TicketIn(BaseModel):
+    """A ticket as the helpdesk (or the sidebar) sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: str | None = Field(None, min_length=1, max_length=200)
+    subject: str | None = Field(None, max_length=500)
+    body: str = Field(..., min_length=1, max_length=20000)
+    account_id: str | None = Field(None, min_length=1, max_length=200)
+    facts: dict[str, Any] = Field(default_factory=dict, description="Facts the helpdesk knows; they win.")
+    now: datetime | None = Field(None, description="Evaluate as of this time (default: now).")
+
+
+class ResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: str = Field(..., min_length=1, max_length=20000)
+    summary: str | None = Field(None, max_length=500, description="The problem in one line (default: subject).")
+    account_id: str | None = Field(None, min_length=1, max_length=200)
+    issue_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Groups resolutions of the same problem (default: from the summary).",
+    )
+    now: datetime | None = None
+
+
+class NotFound(LookupError):
+    code = "not_found"
+
+
+class Busy(RuntimeError):
+    code = "busy"
+
+
+def confidence(chunks: list[ScoredChunk], answer: Answer) -> float:
+    cited = {c.source_id for c in answer.citations}
+    sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
+    if not sims:
+        return 0.0
+    return round(1.0 / (1.0 + math.exp(-(CONFIDENCE_A * max(sims) + CONFIDENCE_B))), 4)
+
+
+@dataclass
+class AssistService:
+    settings: Settings
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    store: KnowledgeStore | None = None
+    retriever: HybridRetriever | None = None
+    lexical: LexicalRetriever | None = None
+    log: DecisionLog | None = None
+    matrix: Matrix | None = None
+    registry_path: Path | None = None
+
+    def start(self) -> AssistService:
+        if self.store is not None:
+            return self
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.matrix = load_matrix(s.matrix_path) if s.matrix_path else default_matrix()
+        self.log = DecisionLog(connect(s.database))
+        embedder = MiniLMEmbedder(threads=s.torch_threads)
+        self.store = KnowledgeStore.open(s.data_dir, embedder, s.chroma_url)
+        self.lexical = LexicalRetriever(self.store)
+        self.retriever = HybridRetriever(DenseRetriever(self.store), self.lexical)
+        if s.demo_kb and self.store.count() == 0:
+            self._ingest_demo()
+        return self
+
+    def _ingest_demo(self) -> None:
+        from assist.demo import demo_connector
+
+        assert self.store is not None
+        with writer_lock(self.settings.data_dir):
+            registry = Registry(self.settings.data_dir)
+            try:
+                Ingestor(self.store, registry, progress=True).run(demo_connector())
+            finally:
+                registry.close()
+        assert self.lexical is not None
+        self.lexical.refresh()
+
+    def account(self, account_id: str | None) -> Account | None:
+        if not account_id:
+            return None
+        registry = Registry(self.settings.data_dir)
+        try:
+            return registry.account(account_id)
+        finally:
+            registry.close()
+
+    def _llm(self) -> LiteLLMClient | None:
+        s = self.settings
+        if not s.llm_model:
+            return None
+        return LiteLLMClient(
+            s.llm_model,
+            s.llm_api_base,
+            s.llm_api_key.get_secret_value() if s.llm_api_key else None,
+            s.llm_fallbacks,
+            s.llm_timeout_seconds,
+            s.llm_retries,
+        )
+
+    # ----------------------------------------------------------------------------------------------------------
+    def assist(self, ticket: TicketIn) -> dict[str, Any]:
+        """Answer, citations, confidence, facts with provenance, and the matrix decision (logged)."""
+        self.start()
+        assert self.retriever is not None and self.matrix is not None and self.log is not None
+        now = ticket.now or datetime.now(UTC)
+        account = self.account(ticket.account_id)
+        products = account.products if account else ()
+        query = "\n\n".join(p for p in (ticket.subject, ticket.body) if p)
+        chunks = self.retriever.retrieve(query, ticket.account_id, self.settings.retrieval_k, products)
+        links = frozenset(self.settings.link_hosts)
+        llm = self._llm()
+        answer = llm_answer(query, chunks, llm, links) if llm else extractive_answer(query, chunks, links)
+        kb_conf = confidence(chunks, answer)
+
+        inferred = infer_facts(query, chunks, products)
+        inferred["kb_confidence"] = Inferred(kb_conf, "retrieval: best cited chunk similarity, calibrated")
+        if account is not None and account.plan:
+            inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
+        vocab = self.matrix.vocabulary
+        facts: dict[str, Any] = {}
+        provenance: dict[str, dict[str, Any]] = {}
+        for name, inf in inferred.items():
+            if name in vocab and (name != "customer_tier" or inf.value in vocab[name].values):
+                facts[name] = sorted(inf.value) if isinstance(inf.value, frozenset) else inf.value
+                provenance[name] = inf.to_dict()
+        for name, value in ticket.facts.items():  # explicit helpdesk facts always win
+            facts[name] = value
+            provenance[name] = {"value": value, "source": "helpdesk"}
+        routing = {k: inferred[k].to_dict() for k in ("queue", "priority", "type") if k in inferred}
+
+        decision = evaluate(self.matrix, facts, now)
+        first_tier = self.matrix.tiers[0].id
+        deflected = not decision.escalate and decision.tier == first_tier and bool(answer.citations) and kb_conf >= 0.5
+        body: dict[str, Any] = {
+            "ticket_id": ticket.ticket_id,
+            "account_id": ticket.account_id,
+            "answer": {"text": answer.text, "mode": answer.mode},
+            "citations": [c.to_dict() for c in answer.citations],
+            "internal_notes": [c.to_dict() for c in answer.internal_notes],
+            "confidence": kb_conf,
+            "deflected": deflected,
+            "facts": provenance,
+            "routing": routing,
+            "decision": decision.to_dict(),
+        }
+        if answer.llm_error:
+            body["answer"]["llm_error"] = answer.llm_error
+        body["decision_id"] = self.log.record(
+            ticket.ticket_id, ticket.account_id, facts, body["decision"], decision.evaluated_at, deflected
+        )
+        return body
+
+    def decide(
+        self,
+        facts: dict[str, Any],
+        now: datetime | str | None,
+        ticket_id: str | None = None,
+        account_id: str | None = None,
+    ) -> Decision:
+        self.start()
+        assert self.matrix is not None and self.log is not None
+        decision = evaluate(self.matrix, facts, now or datetime.now(UTC))
+        self.log.record(ticket_id, account_id, dict(facts), decision.to_dict(), decision.evaluated_at, False)
+        return decision
+
+    def resolve(self, ticket_id: str, res: ResolutionIn, restrict_account: str | None) -> dict[str, Any]:
+        """Index the resolution for the ticket's account and flag a recurring issue (3+ in 30 days)."""
+        self.start()
+        assert self.log is not None and self.store is not None and self.lexical is not None
+        known, account = self.log.ticket_account(ticket_id)
+        account = res.account_id or account
+        if restrict_account is not None and account not in (None, restrict_account):
+            raise NotFound(f"ticket {ticket_id} not found")
+        account = account or restrict_account
+        now = parse_datetime("now", res.now) if res.now else datetime.now(UTC)
+        summary = (res.summary or "").strip() or ticket_id
+        issue_key = res.issue_key or _issue_key(summary)
+        doc = Document(
+            "resolutions",
+            ticket_id,
+            summary,
+            [Section(summary, "question"), Section(res.resolution, "resolution")],
+            account=account or "__no_access__",
+            created_at=now.isoformat(),
+            metadata={"issue_key": issue_key},
+        )
+        try:
+            with writer_lock(self.settings.data_dir):
+                registry = Registry(self.settings.data_dir)
+                try:
+                    summary_run = Ingestor(self.store, registry, progress=False).run(_OneDoc(doc))
+                finally:
+                    registry.close()
+        except RuntimeError as exc:
+            raise Busy(str(exc)) from None
+        self.lexical.refresh()
+        count = self.log.add_resolution(ticket_id, account, issue_key, summary, res.resolution, now)
+        return {
+            "ticket_id": ticket_id,
+            "account_id": account,
+            "indexed_chunks": summary_run.chunks,
+            "issue_key": issue_key,
+            "resolved_in_30_days": count,
+            "recurring": count >= 3,
+            "known_ticket": known,
+        }
+
+
+def _issue_key(summary: str) -> str:
+    words = sorted({w for w in re.findall(r"[a-z0-9]{3,}", summary.lower())})
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+
+
+class _OneDoc(Connector):
+    """A connector over one in-memory document (the post-resolution loop)."""
+
+    source = "resolutions"
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__(Path(f"resolution-{doc.source_id}"), doc.account)
+        self.doc = doc
+
+    def fingerprint(self) -> str:
+        return self.doc.content_hash()[:16]
+
+    def items(self) -> Iterator[Item]:
+        yield self.doc
