@@ -7,7 +7,8 @@ and optionally an account; a key bound to account A gets 404 for anything of acc
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
 from typing import Annotated, Any
@@ -157,10 +158,67 @@ class MatrixOut(BaseModel):
     matrix: dict[str, Any]
 
 
+class MatrixIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    yaml: str = Field(..., min_length=1, max_length=1_000_000, description="The whole matrix file.")
+
+
+class TicketsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tickets: list[dict[str, Any]] = Field(..., min_length=1, max_length=5000)
+
+
+class SkippedOut(BaseModel):
+    location: str
+    reason: str
+
+
+class IngestOut(BaseModel):
+    items: int
+    written: int
+    unchanged: int
+    chunks: int
+    skipped: list[SkippedOut]
+
+
 class Health(BaseModel):
     status: str
     matrix_version: str
     chunks: int
+
+
+# -- auth (module level: FastAPI resolves these annotations by name) -------------------------------------------
+
+
+def current_key(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> ApiKey:
+    raw = x_api_key or (authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None)
+    if not raw:
+        raise ApiError(401, "unauthorized", "an API key is required (Authorization: Bearer <key>)")
+    svc: AssistService = request.app.state.service
+    svc.start()
+    assert svc.log is not None
+    key = svc.log.find_key(raw)
+    if key is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    return key
+
+
+Key = Annotated[ApiKey, Depends(current_key)]
+
+
+def admin_key(key: Key) -> ApiKey:
+    if key.role != "admin":
+        raise ApiError(403, "forbidden", "this route needs an admin key")
+    return key
+
+
+Admin = Annotated[ApiKey, Depends(admin_key)]
 
 
 def create_app(settings: Settings, service: AssistService | None = None) -> FastAPI:
@@ -177,7 +235,13 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
         "assist_deflections_total", "Tickets kept at Tier 1 with a cited answer", registry=registry
     )
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        svc.start()  # open the store, the database and the model before the first request
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Escalation assist",
         version="0.1.0",
         description="Deflect at Tier 1 with account-aware, cited answers; then decide escalation with a "
@@ -185,9 +249,7 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
         responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
     )
 
-    @app.on_event("startup")
-    def _start() -> None:
-        svc.start()
+    app.state.service = svc
 
     def error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
         return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
@@ -199,7 +261,9 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in first.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]  # where it was sent, not which field
         field = ".".join(loc) or None
         return error(422, "invalid_request", f"{field or 'request'}: {first.get('msg')}", field)
 
@@ -231,32 +295,6 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
             time.perf_counter() - start
         )
         return response
-
-    # -- auth -------------------------------------------------------------------------------------------------
-    def current_key(
-        authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> ApiKey:
-        raw = x_api_key or (
-            authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
-        )
-        if not raw:
-            raise ApiError(401, "unauthorized", "an API key is required (Authorization: Bearer <key>)")
-        svc.start()
-        assert svc.log is not None
-        key = svc.log.find_key(raw)
-        if key is None:
-            raise ApiError(401, "unauthorized", "unknown or revoked API key")
-        return key
-
-    Key = Annotated[ApiKey, Depends(current_key)]
-
-    def admin(key: Key) -> ApiKey:
-        if key.role != "admin":
-            raise ApiError(403, "forbidden", "this route needs an admin key")
-        return key
-
-    Admin = Annotated[ApiKey, Depends(admin)]
 
     def scoped_account(key: ApiKey, account_id: str | None) -> str | None:
         """A key bound to an account only ever sees that account; anything else looks like it does not exist."""
@@ -346,5 +384,28 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
             },
         )
 
-    _ = Admin  # admin-only routes (matrix changes, ingest over HTTP) use this dependency
+    @app.put("/v1/matrix", response_model=MatrixOut, tags=["admin"], responses={403: {"model": ErrorResponse}})
+    def put_matrix(body: MatrixIn, key: Admin) -> dict[str, Any]:
+        """Replace the matrix in force (admin). The YAML is validated first; a broken one changes nothing."""
+        from matrix.loader import parse_matrix
+
+        new = parse_matrix(body.yaml, "request body")
+        svc.start()
+        path = settings.data_dir / "matrix.yaml"
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(body.yaml, encoding="utf-8")
+        tmp.replace(path)  # atomic: a crash leaves the old file or the new one, never half of one
+        svc.matrix = new
+        return {"version": new.version, "matrix": new.model_dump(mode="json")}
+
+    @app.post(
+        "/v1/admin/tickets",
+        response_model=IngestOut,
+        tags=["admin"],
+        responses={403: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+    )
+    def ingest_tickets(body: TicketsIn, key: Admin) -> dict[str, Any]:
+        """Ingest past tickets (the JSONL shape of FORMAT.md, as a JSON list) into the knowledge base (admin)."""
+        return svc.ingest_ticket_rows(body.tickets)
+
     return app

@@ -98,7 +98,10 @@ class AssistService:
             return self
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
-        self.matrix = load_matrix(s.matrix_path) if s.matrix_path else default_matrix()
+        # The matrix in force: an explicit path, else one an admin saved through the API, else the shipped one.
+        saved = s.data_dir / "matrix.yaml"
+        path = s.matrix_path or (saved if saved.exists() else None)
+        self.matrix = load_matrix(path) if path else default_matrix()
         self.log = DecisionLog(connect(s.database))
         embedder = MiniLMEmbedder(threads=s.torch_threads)
         self.store = KnowledgeStore.open(s.data_dir, embedder, s.chroma_url)
@@ -209,15 +212,41 @@ class AssistService:
         self.log.record(ticket_id, account_id, dict(facts), decision.to_dict(), decision.evaluated_at, False)
         return decision
 
+    def ingest_ticket_rows(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Past tickets posted over the API go through the same connector, redaction and pipeline as files."""
+        import json
+        import tempfile
+
+        from ingest.connectors import TicketsConnector
+
+        self.start()
+        assert self.store is not None and self.lexical is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "tickets.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+            try:
+                with writer_lock(self.settings.data_dir):
+                    registry = Registry(self.settings.data_dir)
+                    try:
+                        summary = Ingestor(self.store, registry, progress=False).run(TicketsConnector(path))
+                    finally:
+                        registry.close()
+            except RuntimeError as exc:
+                raise Busy(str(exc)) from None
+        self.lexical.refresh()
+        data = summary.to_dict()
+        return {k: data[k] for k in ("items", "written", "unchanged", "chunks", "skipped")}
+
     def resolve(self, ticket_id: str, res: ResolutionIn, restrict_account: str | None) -> dict[str, Any]:
         """Index the resolution for the ticket's account and flag a recurring issue (3+ in 30 days)."""
         self.start()
         assert self.log is not None and self.store is not None and self.lexical is not None
-        known, account = self.log.ticket_account(ticket_id)
-        account = res.account_id or account
-        if restrict_account is not None and account not in (None, restrict_account):
+        known, logged = self.log.ticket_account(ticket_id)
+        # A ticket seen before belongs to the account it was decided for; a key of another account must not
+        # be able to tell it exists.
+        if known and logged is not None and restrict_account is not None and logged != restrict_account:
             raise NotFound(f"ticket {ticket_id} not found")
-        account = account or restrict_account
+        account = logged if known and logged is not None else (res.account_id or restrict_account)
         now = parse_datetime("now", res.now) if res.now else datetime.now(UTC)
         summary = (res.summary or "").strip() or ticket_id
         issue_key = res.issue_key or _issue_key(summary)

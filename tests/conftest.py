@@ -23,3 +23,16 @@ def _no_network() -> object:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> object:
+    """The real packaged model, loaded once per test session (shared by every package's tests)."""
+    import os
+
+    from ingest.embed import MiniLMEmbedder
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    e = MiniLMEmbedder(threads=1)
+    e.warm_up()
+    return e
