@@ -47,7 +47,7 @@ bench: setup  ## print benchmark figures (see README)
 	$(BIN)/python benchmarks/matrix_bench.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs pip-tools)
-	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --no-emit-index-url --unsafe-package torch -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --no-emit-index-url --unsafe-package torch -c constraints.txt -o requirements.lock pyproject.toml
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@ HTML) whatever the sources said. Internal notes never enter customer-facing text
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
 _HTML = re.compile(r"<[^>\n]{1,200}>")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>)\]\"']+|\bwww\.[^\s<>)\]\"']+")
+# Sentences in knowledge that address the assistant instead of the reader: dropped before anything quotes them.
+_INJECTION = re.compile(
+    r"(?i)\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules?|prompts?|guidelines)\b"
+    r"|\b(?:system|assistant)\s*(?:prompt)?\s*:"
+    r"|\byou are now\b|\bact as\b|\bnew instructions?\b"
+    r"|\bescalate (?:this|the) (?:ticket|case|issue)?\s*(?:to|as)\b"
+    r"|\b(?:list|show|reveal|print|send)\b[^.!?\n]{0,30}\b(?:other|all)\b[^.!?\n]{0,20}\b(?:customers?|accounts?|tickets?|users?)"
+)
 _STOP = frozenset(
     [
         "the",
@@ -133,6 +142,12 @@ def _sentences(text: str, max_words: int = 45) -> list[str]:
     return out
 
 
+def neutralize(text: str) -> str:
+    """Drop sentences that try to instruct the assistant; retrieved text is data, never instructions."""
+    parts = re.split(r"(?<=[.!?\n])\s+", text)
+    return " ".join(p for p in parts if not _INJECTION.search(p)).strip()
+
+
 def _terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
@@ -177,7 +192,7 @@ def extractive_answer(
             else chunk.text
         )
         for pi, sentence in enumerate(_sentences(body)):
-            if len(sentence) < 25:
+            if len(sentence) < 25 or _INJECTION.search(sentence):
                 continue
             overlap = len(q & _terms(sentence)) / (1 + len(q))
             # Earlier sources and earlier sentences win ties: retrieval already ranked them.
@@ -230,7 +245,12 @@ class LiteLLMClient:
         self.retries = retries
 
     def complete(self, messages: list[dict[str, str]]) -> tuple[str, str]:
+        # Offline by default: litellm would otherwise fetch its model price map over the network at import.
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout
 
         errors = []
         deadline = time.monotonic() + self.timeout * (self.retries + 1) * len(self.models)
@@ -270,7 +290,7 @@ def llm_answer(
     if not sources:
         return fallback
     blocks = "\n\n".join(
-        f'<source n="{i}">\n{c.text.replace("</source>", "")}\n</source>' for i, c in enumerate(sources, 1)
+        f'<source n="{i}">\n{neutralize(c.text).replace("</source>", "")}\n</source>' for i, c in enumerate(sources, 1)
     )
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
