@@ -130,6 +130,17 @@ def _host_ok(url: str, hosts: frozenset[str]) -> bool:
     return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
 
 
+_REPLY_LABEL = re.compile(r"\n\n(?:Resolution|Reply): ")
+
+
+def _answer_part(chunk: ScoredChunk) -> str:
+    """For a past ticket only its resolution is an answer; the customer's question is not quoted back."""
+    if chunk.metadata.get("source") not in ("tickets", "zendesk", "resolutions"):
+        return chunk.text
+    parts = _REPLY_LABEL.split(chunk.text, maxsplit=1)
+    return parts[1] if len(parts) == 2 else chunk.text.split("\n\n", 1)[-1]
+
+
 def _sentences(text: str, max_words: int = 45) -> list[str]:
     """Sentences; text without punctuation (exports often strip it) is cut into windows of ``max_words``."""
     out: list[str] = []
@@ -186,11 +197,7 @@ def extractive_answer(
     q = _terms(query)
     scored: list[tuple[float, int, int, str]] = []
     for si, chunk in enumerate(sources):
-        body = (
-            chunk.text.split("\n\n", 1)[-1]
-            if chunk.metadata.get("source") in ("tickets", "zendesk", "resolutions")
-            else chunk.text
-        )
+        body = _answer_part(chunk)
         for pi, sentence in enumerate(_sentences(body)):
             if len(sentence) < 25 or _INJECTION.search(sentence):
                 continue

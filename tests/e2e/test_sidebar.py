@@ -1,0 +1,110 @@
+"""The helpdesk sidebar end to end: real uvicorn on loopback, real headless Chromium (Debian's), real model."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from assist.service import AssistService
+from assist.settings import Settings
+from tests.api.conftest import build_kb
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[tuple[str, str]]:
+    data = build_kb(tmp_path_factory.mktemp("e2e"), embedder)
+    settings = Settings(data_dir=data, demo_kb=False)
+    service = AssistService(settings).start()
+    service.store.embedder = embedder  # type: ignore[union-attr, assignment]
+    assert service.log is not None
+    key = service.log.create_key("sidebar", "agent", "acme", datetime.now(UTC))[0]
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        threading.Event().wait(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", key
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tuple[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, key = server
+    assert Path(CHROMIUM).exists(), "Chromium is installed by .ci/run (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{base}/sidebar#key={key}")
+        page.fill("#ticket-id", "E2E-1")
+        page.fill("#subject", "CSV export times out")
+        page.fill("#body", "The revenue report export to CSV times out after 60 seconds. How can we export it?")
+        page.click("#run")
+        page.wait_for_selector("#result:not(.hidden)", timeout=30000)
+        assert page.inner_text("#tier").startswith(("Stay at T", "Escalate to T"))
+        assert page.inner_text("#owner") not in ("", "—")
+        assert page.inner_text("#reply-by").endswith("Z")
+        assert page.inner_text("#rule")
+        answer = page.inner_text("#answer")
+        assert "export" in answer.lower()
+        # Citations are clickable: the snippet opens.
+        first = page.locator("#citations a").first
+        assert "acme-1" in first.inner_text() or "exports.md" in first.inner_text()
+        first.click()
+        assert page.locator("#citations .snippet").first.is_visible()
+        page.screenshot(path=str(tmp_path / "sidebar.png"), full_page=True)
+        shutil.copy(tmp_path / "sidebar.png", "/tmp/sidebar.png") if Path("/tmp").exists() else None
+
+        # The page's CSP forbids eval, so waits use locators rather than JavaScript strings.
+        page.click("#accept")
+        expect(page.locator("#status")).to_contain_text("Escalation accepted", timeout=15000)
+        page.click("#resolved")
+        expect(page.locator("#status")).to_contain_text("Resolution recorded", timeout=30000)
+        assert page.inner_text("#error") == ""
+        browser.close()
+
+
+def test_sidebar_shows_errors_from_the_api(server: tuple[str, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{base}/sidebar#key=ea_not_a_key")
+        page.fill("#body", "anything")
+        page.click("#run")
+        expect(page.locator("#error")).to_contain_text("unknown or revoked API key", timeout=15000)
+        browser.close()
