@@ -1,0 +1,85 @@
+"""The decision log on SQLite (embedded default) and on real PostgreSQL (127.0.0.1:5432, database test)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from assist.decision_log import MIGRATIONS, DecisionLog, connect
+from matrix import default_matrix, evaluate
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]:
+    if request.param == "sqlite":
+        yield DecisionLog(connect(f"sqlite:///{tmp_path / 'assist.sqlite3'}"))
+        return
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(PG)
+    with admin.begin() as con:
+        con.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield DecisionLog(connect(f"{PG}?options=-csearch_path%3D{schema}"))
+    finally:
+        with admin.begin() as con:
+            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def test_record_and_filter(log: DecisionLog) -> None:
+    m = default_matrix()
+    t0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    for i, (account, facts) in enumerate(
+        [("acme", {"signals": ["data_loss"]}), ("acme", {}), ("globex", {"signals": ["security_incident"]})]
+    ):
+        d = evaluate(m, facts, t0 + timedelta(minutes=i))
+        log.record(f"T-{i}", account, facts, d.to_dict(), d.evaluated_at, False)
+    assert [r["ticket_id"] for r in log.list()] == ["T-2", "T-1", "T-0"]
+    assert [r["ticket_id"] for r in log.list(account_id="acme", tier="T3")] == ["T-0"]
+    assert [r["ticket_id"] for r in log.list(since=t0 + timedelta(minutes=1))] == ["T-2", "T-1"]
+    assert [r["ticket_id"] for r in log.list(restrict_account="globex")] == ["T-2"]
+    row = log.list(account_id="globex")[0]
+    assert row["decision"]["rule_id"] == "security_incident" and row["created_at"] == "2026-03-02T10:02:00Z"
+    assert log.ticket_account("T-2") == (True, "globex") and log.ticket_account("nope") == (False, None)
+
+
+def test_same_decision_twice_is_recorded_once(log: DecisionLog) -> None:
+    d = evaluate(default_matrix(), {}, "2026-03-02T10:00:00Z")
+    a = log.record("T-1", "acme", {}, d.to_dict(), d.evaluated_at, False)
+    b = log.record("T-1", "acme", {}, d.to_dict(), d.evaluated_at, False)
+    assert a == b and len(log.list()) == 1
+
+
+def test_recurring_resolutions_in_30_days(log: DecisionLog) -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    counts = [
+        log.add_resolution(f"R-{i}", "acme", "k1", "s", "r", t0 + timedelta(days=d))
+        for i, d in enumerate([0, 10, 45, 50, 55])
+    ]
+    assert counts == [1, 2, 1, 2, 3]  # the first two fall out of the window by day 45
+
+
+def test_keys_are_stored_hashed(log: DecisionLog) -> None:
+    raw, key = log.create_key("sidebar", "agent", "acme", datetime.now(UTC))
+    assert log.find_key(raw) == key and log.find_key(raw + "x") is None
+    with log.engine.connect() as con:
+        stored = con.execute(text("SELECT key_hash FROM api_keys")).scalar()
+    assert stored != raw and raw not in str(stored)
+    with pytest.raises(ValueError, match="role"):
+        log.create_key("x", "root", None, datetime.now(UTC))
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    connect(url)
+    engine = connect(url)  # a second start applies nothing new
+    with engine.connect() as con:
+        versions = [r[0] for r in con.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
