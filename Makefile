@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test check lint format typecheck bench lock clean help
+PHONY_EXTRA := matrix-demo
+.PHONY: setup demo matrix-demo test check lint format typecheck bench lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,7 +22,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)  ## create .venv from the lock (exact versions, hashes checked)
 
-demo: setup  ## the main job on the embedded defaults: lint, show and decide example tickets
+demo: setup  ## the main job: API + helpdesk sidebar on the embedded defaults (demo knowledge base on first run)
+	$(BIN)/assist serve --host 127.0.0.1 --port $(or $(PORT),8000)
+
+matrix-demo: setup  ## lint, show and decide two example tickets with the shipped matrix
 	$(BIN)/assist matrix lint
 	COLUMNS=160 $(BIN)/assist matrix show
 	$(BIN)/assist matrix evaluate --facts examples/facts_enterprise_outage.json --now 2026-03-02T09:20:00Z

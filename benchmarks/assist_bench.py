@@ -1,0 +1,134 @@
+"""Latency of POST /v1/assist (no LLM) at 10k and 100k chunks, next to the floor measured in the same run.
+
+Floor = one query embedding + one Chroma query with the account filter: the least any account-scoped dense
+retrieval can cost on this machine. /v1/assist adds BM25, fusion, the extractive answer, fact inference, the
+matrix decision and the decision log write, through FastAPI's ASGI stack (in-process client, no network).
+
+Filler knowledge: real text from ../shared/data (Slack messages, IT tickets, technotes), spread over 50 accounts
+and public. Embedding 100k chunks with the real model would take over an hour on 2 cores, so 2,000 distinct texts
+are embedded for real and the rest reuse one of those vectors plus small Gaussian noise (renormalised); the
+index and the filter work the same as for real vectors. Printed figures go in the README.
+
+    python benchmarks/assist_bench.py [--sizes 10000 100000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def texts() -> list[str]:
+    out: list[str] = []
+    for line in (SHARED / "endava/kb/tickets.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        out.append(f"{row.get('subject') or ''}\n\n{row.get('body') or ''}".strip())
+    for day in sorted((SHARED / "slack_export/clojure").glob("*.json"))[:200]:
+        out += [m.get("text", "") for m in json.loads(day.read_text()) if len(m.get("text", "")) > 40]
+    for f in sorted((SHARED / "techqa/kb/docs/technotes").glob("*.txt")):
+        body = f.read_text()
+        out += [body[i: i + 900] for i in range(0, len(body), 900)]
+    return [t for t in out if t]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+
+    import numpy as np
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from assist.service import AssistService
+    from assist.settings import Settings
+    from ingest.documents import PUBLIC, Chunk, chunk_id
+    from ingest.embed import MiniLMEmbedder
+    from ingest.store import KnowledgeStore
+
+    corpus = texts()
+    embedder = MiniLMEmbedder()
+    base_texts = corpus[:2000]
+    t = time.perf_counter()
+    base = np.array(embedder.embed(base_texts), dtype=np.float32)
+    print(f"embedded {len(base_texts)} distinct filler texts in {time.perf_counter() - t:.0f}s")
+    rng = np.random.default_rng(7)
+    accounts = [f"acct-{i:02d}" for i in range(50)] + [PUBLIC] * 10
+    queries = [json.loads(line)["body"][:500] for line in (SHARED / "techqa/cases.jsonl").read_text().splitlines()]
+    queries = (queries * (args.queries // len(queries) + 1))[: args.queries]
+    results = {}
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp)
+            store = KnowledgeStore.open(data, embedder)
+            t = time.perf_counter()
+            for start in range(0, size, 5000):
+                n = min(5000, size - start)
+                idx = np.arange(start, start + n) % len(base_texts)
+                vecs = base[idx] + rng.normal(0, 0.02, (n, base.shape[1])).astype(np.float32)
+                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                chunks = [Chunk(chunk_id("bench", str(start + i), 0), f"{corpus[(start + i) % len(corpus)]}",
+                                {"source": "tickets", "source_id": f"B-{start + i}", "account": accounts[(start + i) %
+                                 len(accounts)], "visibility": "public", "title": f"bench {start + i}"})
+                          for i in range(n)]
+                store.upsert(chunks, vecs.tolist())
+            print(f"{size:,} chunks written in {time.perf_counter() - t:.0f}s")
+            service = AssistService(Settings(data_dir=data, demo_kb=False))
+            service.start()
+            service.store.embedder = embedder  # type: ignore[union-attr]
+            assert service.log is not None
+            key = service.log.create_key("bench", "agent", None, datetime.now(UTC))[0]
+            client = TestClient(create_app(service.settings, service))
+            client.__enter__()
+            headers = {"Authorization": f"Bearer {key}"}
+            # Warm-up: model, BM25 index build, first Chroma query.
+            client.post("/v1/assist", headers=headers, json={"body": queries[0], "account_id": "acct-01"})
+
+            floor = []
+            for i, q in enumerate(queries):
+                t = time.perf_counter()
+                vec = embedder.embed([q])[0]
+                store.collection.query(query_embeddings=[np.asarray(vec, dtype=np.float32)], n_results=30,
+                                       where={"account": {"$in": [accounts[i % 50], PUBLIC]}})
+                floor.append(time.perf_counter() - t)
+            lat = []
+            t_all = time.perf_counter()
+            for i, q in enumerate(queries):
+                t = time.perf_counter()
+                r = client.post("/v1/assist", headers=headers, json={"body": q, "account_id": accounts[i % 50]})
+                lat.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+            rps = len(queries) / (time.perf_counter() - t_all)
+            client.__exit__(None, None, None)
+            results[size] = (pct(lat, 0.5), pct(lat, 0.95), rps, pct(floor, 0.5), pct(floor, 0.95))
+            p50, p95, rps, f50, f95 = results[size]
+            print(f"{size:>7,} chunks: /v1/assist p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {rps:.1f} req/s; "
+                  f"floor p50 {f50 * 1000:.0f} ms, p95 {f95 * 1000:.0f} ms; p95 ratio {p95 / f95:.2f}x")
+    if len(results) >= 2:
+        small, large = min(results), max(results)
+        growth = results[large][1] / results[small][1]
+        print(f"p95 growth {small:,} -> {large:,} chunks: {growth:.2f}x (goal < 1.5x); "
+              f"median floor growth {results[large][3] / results[small][3]:.2f}x")
+    _ = statistics
+
+
+if __name__ == "__main__":
+    main()
