@@ -183,7 +183,7 @@ class AssistService:
         body: dict[str, Any] = {
             "ticket_id": ticket.ticket_id,
             "account_id": ticket.account_id,
-            "answer": {"text": answer.text, "mode": answer.mode},
+            "answer": {"text": answer.text, "mode": answer.mode, "llm_error": answer.llm_error},
             "citations": [c.to_dict() for c in answer.citations],
             "internal_notes": [c.to_dict() for c in answer.internal_notes],
             "confidence": kb_conf,
@@ -192,8 +192,6 @@ class AssistService:
             "routing": routing,
             "decision": decision.to_dict(),
         }
-        if answer.llm_error:
-            body["answer"]["llm_error"] = answer.llm_error
         body["decision_id"] = self.log.record(
             ticket.ticket_id, ticket.account_id, facts, body["decision"], decision.evaluated_at, deflected
         )

@@ -39,7 +39,7 @@ def texts() -> list[str]:
         out += [m.get("text", "") for m in json.loads(day.read_text()) if len(m.get("text", "")) > 40]
     for f in sorted((SHARED / "techqa/kb/docs/technotes").glob("*.txt")):
         body = f.read_text()
-        out += [body[i: i + 900] for i in range(0, len(body), 900)]
+        out += [body[i : i + 900] for i in range(0, len(body), 900)]
     return [t for t in out if t]
 
 
@@ -85,10 +85,20 @@ def main() -> None:
                 idx = np.arange(start, start + n) % len(base_texts)
                 vecs = base[idx] + rng.normal(0, 0.02, (n, base.shape[1])).astype(np.float32)
                 vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-                chunks = [Chunk(chunk_id("bench", str(start + i), 0), f"{corpus[(start + i) % len(corpus)]}",
-                                {"source": "tickets", "source_id": f"B-{start + i}", "account": accounts[(start + i) %
-                                 len(accounts)], "visibility": "public", "title": f"bench {start + i}"})
-                          for i in range(n)]
+                chunks = [
+                    Chunk(
+                        chunk_id("bench", str(start + i), 0),
+                        f"{corpus[(start + i) % len(corpus)]}",
+                        {
+                            "source": "tickets",
+                            "source_id": f"B-{start + i}",
+                            "account": accounts[(start + i) % len(accounts)],
+                            "visibility": "public",
+                            "title": f"bench {start + i}",
+                        },
+                    )
+                    for i in range(n)
+                ]
                 store.upsert(chunks, vecs.tolist())
             print(f"{size:,} chunks written in {time.perf_counter() - t:.0f}s")
             service = AssistService(Settings(data_dir=data, demo_kb=False))
@@ -106,8 +116,11 @@ def main() -> None:
             for i, q in enumerate(queries):
                 t = time.perf_counter()
                 vec = embedder.embed([q])[0]
-                store.collection.query(query_embeddings=[np.asarray(vec, dtype=np.float32)], n_results=30,
-                                       where={"account": {"$in": [accounts[i % 50], PUBLIC]}})
+                store.collection.query(
+                    query_embeddings=[np.asarray(vec, dtype=np.float32)],
+                    n_results=30,
+                    where={"account": {"$in": [accounts[i % 50], PUBLIC]}},
+                )
                 floor.append(time.perf_counter() - t)
             lat = []
             t_all = time.perf_counter()
@@ -120,13 +133,17 @@ def main() -> None:
             client.__exit__(None, None, None)
             results[size] = (pct(lat, 0.5), pct(lat, 0.95), rps, pct(floor, 0.5), pct(floor, 0.95))
             p50, p95, rps, f50, f95 = results[size]
-            print(f"{size:>7,} chunks: /v1/assist p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {rps:.1f} req/s; "
-                  f"floor p50 {f50 * 1000:.0f} ms, p95 {f95 * 1000:.0f} ms; p95 ratio {p95 / f95:.2f}x")
+            print(
+                f"{size:>7,} chunks: /v1/assist p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {rps:.1f} req/s; "
+                f"floor p50 {f50 * 1000:.0f} ms, p95 {f95 * 1000:.0f} ms; p95 ratio {p95 / f95:.2f}x"
+            )
     if len(results) >= 2:
         small, large = min(results), max(results)
         growth = results[large][1] / results[small][1]
-        print(f"p95 growth {small:,} -> {large:,} chunks: {growth:.2f}x (goal < 1.5x); "
-              f"median floor growth {results[large][3] / results[small][3]:.2f}x")
+        print(
+            f"p95 growth {small:,} -> {large:,} chunks: {growth:.2f}x (goal < 1.5x); "
+            f"median floor growth {results[large][3] / results[small][3]:.2f}x"
+        )
     _ = statistics
 
 

@@ -70,8 +70,10 @@ def main() -> None:
         kept = [c >= threshold for c in conf]
         n_kept = sum(kept)
         false = sum(k and not t for k, t in zip(kept, ys, strict=True))
-        print(f"threshold {threshold:.1f}: kept at T1 {n_kept}/{len(ys)}, false deflection "
-              f"{false / max(n_kept, 1):.1%} of kept, {false / len(ys):.1%} of all")
+        print(
+            f"threshold {threshold:.1f}: kept at T1 {n_kept}/{len(ys)}, false deflection "
+            f"{false / max(n_kept, 1):.1%} of kept, {false / len(ys):.1%} of all"
+        )
     _ = embedder
 
 

@@ -23,10 +23,15 @@ def _free_port() -> int:
 
 def test_serve_ingests_the_demo_kb_and_answers_with_a_citation(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "ASSIST_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1",
-           "ASSIST_TORCH_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "assist.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "ASSIST_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "ASSIST_TORCH_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assist.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     ready = threading.Event()
 
@@ -46,10 +51,14 @@ def test_serve_ingests_the_demo_kb_and_answers_with_a_citation(tmp_path: Path) -
         base = f"http://127.0.0.1:{port}"
         health = json.loads(urlopen(f"{base}/healthz", timeout=30).read())
         assert health["status"] == "ok" and health["chunks"] > 0
-        req = urllib.request.Request(f"{base}/v1/assist", method="POST", headers={
-            "Authorization": f"Bearer {key.group(1)}", "Content-Type": "application/json"},
-            data=json.dumps({"body": "Configuration manager crashes with a javacore when opening a profile on "
-                                     "Red Hat Linux 7"}).encode())
+        req = urllib.request.Request(
+            f"{base}/v1/assist",
+            method="POST",
+            headers={"Authorization": f"Bearer {key.group(1)}", "Content-Type": "application/json"},
+            data=json.dumps(
+                {"body": "Configuration manager crashes with a javacore when opening a profile on Red Hat Linux 7"}
+            ).encode(),
+        )
         body = json.loads(urlopen(req, timeout=60).read())
         assert body["citations"] and body["citations"][0]["source_id"].startswith("technotes/")
         assert body["decision"]["tier"].startswith("T")
