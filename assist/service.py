@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,19 +148,29 @@ class AssistService:
         )
 
     # ----------------------------------------------------------------------------------------------------------
-    def assist(self, ticket: TicketIn) -> dict[str, Any]:
-        """Answer, citations, confidence, facts with provenance, and the matrix decision (logged)."""
+    def assist(self, ticket: TicketIn, debug: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Answer, citations, confidence, facts with provenance, and the matrix decision (logged).
+
+        ``debug``, when given, is filled with what the eval harness measures: the ranked chunks and the
+        milliseconds spent per stage. It never changes the result.
+        """
         self.start()
         assert self.retriever is not None and self.matrix is not None and self.log is not None
+        clock = time.perf_counter()
         now = ticket.now or datetime.now(UTC)
         account = self.account(ticket.account_id)
         products = account.products if account else ()
         query = "\n\n".join(p for p in (ticket.subject, ticket.body) if p)
         chunks = self.retriever.retrieve(query, ticket.account_id, self.settings.retrieval_k, products)
+        t_retrieved = time.perf_counter()
         links = frozenset(self.settings.link_hosts)
         llm = self._llm()
         answer = llm_answer(query, chunks, llm, links) if llm else extractive_answer(query, chunks, links)
         kb_conf = confidence(chunks, answer)
+        t_answered = time.perf_counter()
+        if debug is not None:
+            debug["chunks"] = chunks
+            debug["ms"] = {"retrieval": (t_retrieved - clock) * 1000, "answer": (t_answered - t_retrieved) * 1000}
 
         inferred = infer_facts(query, chunks, products)
         inferred["kb_confidence"] = Inferred(kb_conf, "retrieval: best cited chunk similarity, calibrated")
@@ -192,6 +203,9 @@ class AssistService:
             "routing": routing,
             "decision": decision.to_dict(),
         }
+        if debug is not None:
+            debug["ms"]["decision"] = (time.perf_counter() - t_answered) * 1000
+            debug["facts"] = facts
         body["decision_id"] = self.log.record(
             ticket.ticket_id, ticket.account_id, facts, body["decision"], decision.evaluated_at, deflected
         )

@@ -1,0 +1,330 @@
+"""Run a labelled ticket set through the same code path as POST /v1/assist and score it.
+
+``run(set_dir, out_dir)`` ingests the set's ``kb/`` into a fresh store under ``out_dir``, sends every case through
+``AssistService.assist`` and returns the report (the stable shape other tools read), with baselines computed in
+the same run: BM25-only and dense-only retrieval, and a TF-IDF + logistic-regression router trained on the set's
+KB tickets. Same inputs -> same report apart from timings.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals import metrics
+
+# Cases without a created_at are decided as of this fixed instant, so reports are reproducible.
+DEFAULT_NOW = datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
+ROUTING_LABELS = ("queue", "priority", "type")
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+class SetError(ValueError):
+    """The labelled set is malformed; the message names the file, line and field."""
+
+    code = "invalid_set"
+
+
+def load_cases(set_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    path = set_dir / "cases.jsonl"
+    if not path.exists():
+        raise SetError(f"{path}: missing (a labelled set needs cases.jsonl)")
+    cases = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SetError(f"{path.name}:{n}: not valid JSON ({exc.msg})") from None
+        for field in ("id", "body"):
+            if not case.get(field):
+                raise SetError(f"{path.name}:{n}: field '{field}' is missing")
+        if not isinstance(case.get("labels", {}), dict) or not isinstance(case.get("facts", {}), dict):
+            raise SetError(f"{path.name}:{n}: 'labels' and 'facts' must be objects")
+        cases.append(case)
+        if limit is not None and len(cases) >= limit:
+            break
+    return cases
+
+
+def ingest_kb(set_dir: Path, data_dir: Path, embedder: Any, progress: bool) -> list[dict[str, Any]]:
+    from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
+    from ingest.pipeline import ingest
+
+    kb = set_dir / "kb"
+    jobs: list[Any] = []
+    if (kb / "docs").is_dir():
+        jobs.append(DocsConnector(kb / "docs"))
+    if (kb / "tickets.jsonl").is_file():
+        jobs.append(TicketsConnector(kb / "tickets.jsonl"))
+    if (kb / "slack").is_dir():
+        # In an eval the Slack knowledge is scored like any other source, so it may be cited.
+        jobs.append(SlackConnector(kb / "slack", visibility="public"))
+    return [ingest(job, data_dir, embedder, progress=progress).to_dict() for job in jobs]
+
+
+def _tfidf_router(set_dir: Path, cases: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """The baseline router: TF-IDF + logistic regression per routing label, trained on the KB's tickets."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    path = set_dir / "kb" / "tickets.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out: dict[str, list[str | None]] = {}
+    for label in ROUTING_LABELS:
+        train = [(f"{r.get('subject') or ''} {r.get('body') or ''}", str(r[label])) for r in rows if r.get(label)]
+        if len({y for _, y in train}) < 2:
+            continue
+        vec = TfidfVectorizer(sublinear_tf=True, min_df=1, ngram_range=(1, 2), max_features=50000)
+        x = vec.fit_transform([t for t, _ in train])
+        model = LogisticRegression(max_iter=2000, C=5.0).fit(x, [y for _, y in train])
+        texts = [f"{c.get('subject') or ''} {c['body']}" for c in cases]
+        out[label] = [str(p) for p in model.predict(vec.transform(texts))]
+    return out
+
+
+def run(
+    set_dir: Path,
+    out_dir: Path,
+    matrix_path: Path | None = None,
+    llm: str | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    from assist.service import AssistService, TicketIn
+    from assist.settings import Settings
+    from ingest.embed import MiniLMEmbedder
+
+    cases = load_cases(set_dir, limit)
+    matrix_path = matrix_path or (set_dir / "matrix.yaml" if (set_dir / "matrix.yaml").exists() else None)
+    data_dir = out_dir / "kb"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)  # a fresh store every run: nothing from an earlier run can leak into scores
+    out_dir.mkdir(parents=True, exist_ok=True)
+    embedder = MiniLMEmbedder()
+    t0 = time.perf_counter()
+    ingested = ingest_kb(set_dir, data_dir, embedder, progress)
+    ingest_seconds = time.perf_counter() - t0
+    settings = Settings(data_dir=data_dir, matrix_path=matrix_path, llm_model=llm, demo_kb=False)
+    service = AssistService(settings).start()
+    assert service.retriever is not None and service.store is not None
+    service.store.embedder = embedder
+
+    rows: list[dict[str, Any]] = []
+    iterator: Any = cases
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(cases, desc=f"eval {set_dir.name}", unit=" cases", file=sys.stderr, leave=False)
+    for case in iterator:
+        rows.append(_run_case(service, case, TicketIn, progress))
+    report = _report(set_dir, cases, rows, service, matrix_path, llm, ingested, ingest_seconds)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=False, default=str), encoding="utf-8")
+    from evals.report import render_html
+
+    (out_dir / "report.html").write_text(render_html(report), encoding="utf-8")
+    return report
+
+
+def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: bool) -> dict[str, Any]:
+    query = "\n\n".join(p for p in (case.get("subject"), case["body"]) if p)
+    ticket = ticket_cls(
+        ticket_id=case["id"],
+        subject=case.get("subject"),
+        body=case["body"][:20000],
+        account_id=case.get("account_id"),
+        facts=case.get("facts") or {},
+        now=case.get("created_at") or DEFAULT_NOW,
+    )
+    debug: dict[str, Any] = {}
+    started = time.perf_counter()
+    body = service.assist(ticket, debug)
+    total_ms = (time.perf_counter() - started) * 1000
+    labels = case.get("labels") or {}
+    t = time.perf_counter()
+    dense = [c.source_id for c in service.retriever.dense.retrieve(query, case.get("account_id"), 10)]
+    t_dense = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    bm25 = [c.source_id for c in service.retriever.lexical.retrieve(query, case.get("account_id"), 10)]
+    t_bm25 = (time.perf_counter() - t) * 1000
+    relevant = set(labels.get("relevant_source_ids") or [])
+    cited = [c["source_id"] for c in body["citations"]]
+    references = list(labels.get("answer_sentences") or []) or (
+        [labels["reference_answer"]] if labels.get("reference_answer") else []
+    )
+    contexts = [c.text for c in debug["chunks"][:5]]
+    return {
+        "id": case["id"],
+        "subject": case.get("subject"),
+        "body": case["body"][:600],
+        "labels": labels,
+        "ranked": [c.source_id for c in debug["chunks"]],
+        "dense": dense,
+        "bm25": bm25,
+        "relevant": sorted(relevant),
+        "cited": cited,
+        "answer": body["answer"]["text"],
+        "confidence": body["confidence"],
+        "kept": bool(body["deflected"]),
+        "kept_at_t1": (not body["decision"]["escalate"]) and body["decision"]["tier"] == "T1" and bool(cited),
+        "tier": body["decision"]["tier"],
+        "rule_id": body["decision"]["rule_id"],
+        "routing": {k: v["value"] for k, v in body["routing"].items()},
+        "facts": debug.get("facts", {}),
+        "grounding": max((metrics.token_f1(body["answer"]["text"], r) for r in references), default=None)
+        if references
+        else None,
+        "context": metrics.context_precision_recall(contexts, references) if references else None,
+        "ms": {**debug["ms"], "total": total_ms, "dense_only": t_dense, "bm25_only": t_bm25},
+        "cost_usd": 0.0,  # extractive: no model calls. With --llm, provider cost is not yet recorded.
+    }
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {
+        "mean": statistics.fmean(values),
+        "p50": ordered[len(ordered) // 2],
+        "p95": ordered[min(len(ordered) - 1, int(0.95 * (len(ordered) - 1) + 0.5))],
+    }
+
+
+def _report(
+    set_dir: Path,
+    cases: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    service: Any,
+    matrix_path: Path | None,
+    llm: str | None,
+    ingested: list[dict[str, Any]],
+    ingest_seconds: float,
+) -> dict[str, Any]:
+    def defl_rows(kept: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        return [
+            {
+                "kept": kept(r),
+                "deflectable": r["labels"].get("deflectable"),
+                "cited_relevant": (bool(set(r["cited"]) & set(r["relevant"])) if r["relevant"] else None),
+            }
+            for r in rows
+        ]
+
+    routing: dict[str, Any] = {}
+    baseline_routing: dict[str, Any] = {}
+    tfidf = _tfidf_router(set_dir, cases)
+    for label in (*ROUTING_LABELS, "tier"):
+        scored = [(i, r) for i, r in enumerate(rows) if r["labels"].get(label)]
+        if not scored:
+            continue
+        gold = [str(r["labels"][label]) for _, r in scored]
+        pred = [r["tier"] if label == "tier" else r["routing"].get(label) for _, r in scored]
+        routing[label] = metrics.classification(gold, [str(p) if p is not None else None for p in pred])
+        if label in tfidf:
+            baseline_routing[label] = metrics.classification(gold, [tfidf[label][i] for i, _ in scored])
+
+    grounding = [r["grounding"] for r in rows if r["grounding"] is not None]
+    contexts = [r["context"] for r in rows if r["context"] is not None]
+    curve = []
+    for t in THRESHOLDS:
+
+        def kept_at(r: dict[str, Any], t: float = t) -> bool:
+            return bool(r["kept_at_t1"]) and r["confidence"] >= t
+
+        d = metrics.deflection(defl_rows(kept_at))
+        curve.append(
+            {"threshold": t, "rate": d["rate"], "false_rate": d["false_rate"], "correct_rate": d["correct_rate"]}
+        )
+    worst = sorted(
+        (
+            r
+            for r in rows
+            if r["kept"]
+            and (
+                r["labels"].get("deflectable") is False or (r["relevant"] and not set(r["cited"]) & set(r["relevant"]))
+            )
+        ),
+        key=lambda r: -r["confidence"],
+    )[:10]
+    return {
+        "set": set_dir.name,
+        "n_cases": len(rows),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "matrix_version": service.matrix.version,
+        "matrix": str(matrix_path) if matrix_path else "default",
+        "llm": llm,
+        "deflection": metrics.deflection(defl_rows(lambda r: r["kept"])),
+        "retrieval": metrics.retrieval_summary([(r["ranked"], set(r["relevant"])) for r in rows]),
+        "grounding": {"n": len(grounding), "token_f1": statistics.fmean(grounding) if grounding else None},
+        "routing": routing,
+        "ragas": {
+            "note": "non-LLM reference-based context metrics computed in-house (ragas itself is not installed)",
+            "context_precision": statistics.fmean(c[0] for c in contexts) if contexts else None,
+            "context_recall": statistics.fmean(c[1] for c in contexts) if contexts else None,
+            "faithfulness": None,
+            "answer_relevancy": None,
+        },
+        "latency": {
+            stage: _stats([r["ms"][stage] for r in rows]) for stage in ("retrieval", "answer", "decision", "total")
+        },
+        "cost": {"per_case_usd": 0.0 if not llm else None},
+        "threshold_curve": curve,
+        "baselines": {
+            "bm25": {"retrieval": metrics.retrieval_summary([(r["bm25"], set(r["relevant"])) for r in rows])},
+            "dense": {"retrieval": metrics.retrieval_summary([(r["dense"], set(r["relevant"])) for r in rows])},
+            "tfidf_lr": {"routing": baseline_routing},
+        },
+        "ingest": {"seconds": round(ingest_seconds, 1), "sources": ingested},
+        "worst_misses": [
+            {k: r[k] for k in ("id", "subject", "body", "answer", "cited", "relevant", "confidence")} for r in worst
+        ],
+        "cases": [
+            {k: r[k] for k in ("id", "tier", "rule_id", "kept", "confidence", "cited", "routing", "facts")}
+            for r in rows
+        ],
+    }
+
+
+HEADLINE = [
+    ("deflection", "rate"),
+    ("deflection", "correct_rate"),
+    ("deflection", "false_rate"),
+    ("deflection", "escalation_precision"),
+    ("deflection", "escalation_recall"),
+    ("retrieval", "recall@1"),
+    ("retrieval", "recall@5"),
+    ("retrieval", "recall@10"),
+    ("retrieval", "mrr"),
+    ("retrieval", "ndcg@10"),
+]
+
+
+def compare(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Headline figures that changed between two reports (routing accuracy per label included)."""
+    keys = list(HEADLINE) + [
+        ("routing", f"{label}.accuracy") for label in sorted(set(a.get("routing", {})) | set(b.get("routing", {})))
+    ]
+    out = []
+    for section, key in keys:
+
+        def get(r: dict[str, Any], section: str = section, key: str = key) -> Any:
+            node: Any = r.get(section, {})
+            for part in key.split(".") if section == "routing" else [key]:
+                node = node.get(part) if isinstance(node, dict) else None
+            return node
+
+        va, vb = get(a), get(b)
+        if va != vb:
+            out.append((f"{section}.{key}", va, vb))
+    return out

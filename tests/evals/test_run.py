@@ -1,0 +1,105 @@
+"""The eval harness end to end on a TechQA slice (shipped as a fixture) and on a tiny routing set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from assist.cli import app
+from evals.runner import compare, run
+
+SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "techqa_slice"
+runner = CliRunner()
+
+
+def test_techqa_slice_report_shape_and_reproducibility(tmp_path: Path) -> None:
+    a = run(SLICE, tmp_path / "a", progress=False)
+    assert a["n_cases"] == 9 and a["set"] == "techqa_slice"
+    for key in ("rate", "correct_rate", "false_rate", "escalation_precision", "escalation_recall"):
+        assert 0.0 <= a["deflection"][key] <= 1.0
+    for key in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"):
+        assert 0.0 <= a["retrieval"][key] <= 1.0
+        assert key in a["baselines"]["bm25"]["retrieval"] and key in a["baselines"]["dense"]["retrieval"]
+    assert a["retrieval"]["n"] == 6 and a["retrieval"]["recall@10"] >= 0.8  # gold technotes are found
+    assert {"ragas", "latency", "routing", "baselines"} <= set(a)
+    html = (tmp_path / "a" / "report.html").read_text()
+    assert "Deflection against the confidence threshold" in html and "<script" not in html
+    b = run(SLICE, tmp_path / "b", progress=False)
+    strip = ("created_at", "latency", "ingest")
+    assert {k: v for k, v in a.items() if k not in strip} == {k: v for k, v in b.items() if k not in strip}
+    assert compare(a, b) == []
+
+
+def _routing_set(root: Path) -> Path:
+    (root / "kb").mkdir(parents=True)
+    kb, cases = [], []
+    topics = {
+        "Billing": ["invoice charged twice refund", "payment failed card declined", "subscription price"],
+        "Identity": ["sso login loop saml", "password reset link expired", "mfa locked out admin"],
+        "Reporting": ["csv export times out", "dashboard chart empty", "scheduled report missing"],
+    }
+    for queue, phrases in topics.items():
+        for i, phrase in enumerate(phrases):
+            for j in range(3):
+                kb.append(
+                    {
+                        "id": f"{queue}-{i}-{j}",
+                        "subject": phrase,
+                        "body": f"{phrase} for team {j}",
+                        "answer": f"fix for {phrase}",
+                        "queue": queue,
+                        "public": True,
+                    }
+                )
+            cases.append(
+                {
+                    "id": f"c-{queue}-{i}",
+                    "subject": phrase,
+                    "body": f"we have a problem: {phrase}",
+                    "facts": {},
+                    "labels": {"queue": queue, "tier": "T1"},
+                }
+            )
+    (root / "kb" / "tickets.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kb))
+    (root / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    return root
+
+
+def test_routing_against_the_tfidf_baseline_and_cli(tmp_path: Path) -> None:
+    rset = _routing_set(tmp_path / "set")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["eval", "run", str(rset), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "queue accuracy" in r.stdout and "TF-IDF+LR" in r.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["routing"]["queue"]["accuracy"] == 1.0
+    assert report["baselines"]["tfidf_lr"]["routing"]["queue"]["n"] == 9
+    assert report["routing"]["tier"]["n"] == 9
+
+    r = runner.invoke(app, ["eval", "compare", str(out / "report.json"), str(out / "report.json")])
+    assert r.exit_code == 0 and "no headline figure changed" in r.stdout
+
+    proposed = tmp_path / "m.yaml"
+    proposed.write_text(
+        (Path(__file__).resolve().parents[2] / "matrix/default_matrix.yaml")
+        .read_text()
+        .replace(
+            "  - id: S3\n    name: Normal\n    description: Minor function impaired or a question "
+            "with a workaround.\n    entry_tier: T1",
+            "  - id: S3\n    name: Normal\n    description: Minor function impaired or a question "
+            "with a workaround.\n    entry_tier: T2",
+        )
+    )
+    r = runner.invoke(
+        app, ["eval", "replay", str(rset), "--matrix", str(proposed), "--report", str(out / "report.json")]
+    )
+    assert r.exit_code == 0, r.output
+    assert "9 cases, 9 would change" in r.stdout and "T1 9->0" in r.stdout
+
+
+def test_bad_set_is_named(tmp_path: Path) -> None:
+    (tmp_path / "cases.jsonl").write_text('{"id": "x"}\n')
+    r = runner.invoke(app, ["eval", "run", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "cases.jsonl:1: field 'body' is missing" in r.stderr
