@@ -62,6 +62,8 @@ class EvaluateIn(BaseModel):
 class SlaOut(BaseModel):
     reply_by: str
     resolve_by: str
+    reply_warn_at: str | None
+    resolve_warn_at: str | None
     calendar: str
     paused_minutes: int
     paused: bool
@@ -91,6 +93,7 @@ class DecisionOut(BaseModel):
     trace: list[TraceStepOut]
     matrix_version: str
     evaluated_at: str
+    tier_entered_at: str | None
 
 
 class CitationOut(BaseModel):

@@ -75,11 +75,64 @@ api_keys = Table(
 )
 
 
+# -- the SLA clock tracker (issue: time enforces it) ------------------------------------------------------------
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("account_id", String(200), nullable=True, index=True),
+    Column("facts", Text, nullable=False),  # the facts the matrix reads, kept current by updates and the sweeper
+    Column("status", String(20), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("queue", String(100), nullable=True),
+    Column("next_check_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("last_update_at", DateTime(timezone=True), nullable=True),  # last customer update (or reminder)
+    Column("fired", Text, nullable=False, default="[]"),  # one-shot events already raised (warnings, breaches)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(200), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False, index=True),
+    Column("detail", Text, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(300), nullable=False, unique=True),
+    Column("ticket_id", String(200), nullable=False, index=True),
+    Column("target", String(300), nullable=False),
+    Column("event", String(30), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | sent | skipped | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+
 def _m1(con: Connection) -> None:
-    metadata.create_all(con)
+    for table in (decisions, resolutions, api_keys):
+        table.create(con, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1]
+def _m2(con: Connection) -> None:
+    for table in (tickets, timeline, outbox):
+        table.create(con, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2]
 
 
 def connect(url: str) -> Engine:

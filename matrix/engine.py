@@ -44,11 +44,32 @@ class Sla:
     paused: bool
     reply_breached: bool
     resolve_breached: bool
+    # (clock, created_at, reply minutes, resolve minutes, pauses, warning fraction): the pre-breach warning
+    # instants are computed from these only when read, so deciding stays cheap.
+    _warn_inputs: tuple[Any, ...] = ()
+
+    def _warn_at(self, minutes_index: int) -> datetime | None:
+        if not self._warn_inputs:
+            return None
+        clock, created, reply_min, resolve_min, pauses, fraction = self._warn_inputs
+        minutes = (reply_min, resolve_min)[minutes_index]
+        return clock.add(created, minutes * fraction, pauses)
+
+    @property
+    def reply_warn_at(self) -> datetime | None:
+        """When the pre-breach warning for the reply SLA is due (e.g. at 75% of the window, in active time)."""
+        return self._warn_at(0)
+
+    @property
+    def resolve_warn_at(self) -> datetime | None:
+        return self._warn_at(1)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "reply_by": _iso(self.reply_by),
             "resolve_by": _iso(self.resolve_by),
+            "reply_warn_at": _iso(self.reply_warn_at),
+            "resolve_warn_at": _iso(self.resolve_warn_at),
             "calendar": self.calendar,
             "paused_minutes": self.paused_minutes,
             "paused": self.paused,
@@ -120,6 +141,7 @@ class Decision:
     trace: tuple[TraceStep, ...]
     matrix_version: str
     evaluated_at: datetime
+    tier_entered_at: datetime | None = None  # when the decided tier was (or is now) entered
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +160,7 @@ class Decision:
             "trace": [s.to_dict() for s in self.trace],
             "matrix_version": self.matrix_version,
             "evaluated_at": _iso(self.evaluated_at),
+            "tier_entered_at": _iso(self.tier_entered_at),
         }
 
     def to_json(self) -> str:
@@ -176,6 +199,7 @@ class CompiledMatrix:
             for te in m.time_escalation
         }
         self.updates = dict(m.customer_updates)
+        self.warning_fraction = m.pre_breach_warning
         self.post = tuple((p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution)
         self.signature = _signature_function(m)
         self._rule_hits: dict[tuple[Any, ...], tuple[bool, ...]] = {}
@@ -442,6 +466,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         paused=paused,
         reply_breached=(first_reply if first_reply is not None else now) > reply_by,
         resolve_breached=not solved and now > resolve_by,
+        _warn_inputs=(clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
     )
 
     # -- who -----------------------------------------------------------------------------------------------------
@@ -467,4 +492,5 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         trace=tuple(trace),
         matrix_version=cm.version,
         evaluated_at=now,
+        tier_entered_at=since,
     )

@@ -238,6 +238,7 @@ class Matrix(Strict):
     triggers: list[Trigger]
     time_escalation: list[TimeEscalation] = []
     customer_updates: dict[str, Minutes] = {}  # severity -> cadence of customer updates
+    pre_breach_warning: float = Field(0.75, gt=0, lt=1)  # warn when this share of an SLA window has elapsed
     post_resolution: list[PostResolution] = []
 
     @cached_property

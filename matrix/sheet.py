@@ -59,6 +59,7 @@ def to_rows(m: Matrix) -> dict[str, Rows]:
         ("adopted", m.adopted.isoformat() if m.adopted else ""),
         ("default_severity", m.defaults.severity),
         ("default_customer_tier", m.defaults.customer_tier),
+        ("pre_breach_warning", repr(m.pre_breach_warning)),
     ]
     out: dict[str, Rows] = {"matrix": [{"key": k, "value": v} for k, v in meta]}
     out["facts"] = [
@@ -170,6 +171,8 @@ def from_rows(sheets: dict[str, Rows], source: str) -> Matrix:
         "adopted": meta.get("adopted") or None,
         "defaults": {"severity": meta.get("default_severity"), "customer_tier": meta.get("default_customer_tier")},
     }
+    if meta.get("pre_breach_warning"):
+        data["pre_breach_warning"] = meta["pre_breach_warning"]
     data["facts"] = [
         {
             "name": r["name"],

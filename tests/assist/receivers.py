@@ -1,0 +1,78 @@
+"""Loopback notification receivers the tests start: an HTTP endpoint (Slack/PagerDuty/webhook) and SMTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Receiver:
+    """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while)."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.failures_left = failures
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    if outer.failures_left > 0:
+                        outer.failures_left -= 1
+                        self.send_response(500)
+                        self.end_headers()
+                        return
+                    outer.received.append(
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "body": json.loads(body or b"{}"),
+                            "raw": body,
+                        }
+                    )
+                self.send_response(202)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmtpReceiver:
+    """A tiny SMTP server on loopback that keeps the messages it accepts."""
+
+    def __init__(self) -> None:
+        import asyncore  # noqa: F401 - smtpd needs it; both ship with Python 3.11
+        import smtpd
+
+        self.messages: list[bytes] = []
+        outer = self
+
+        class Server(smtpd.SMTPServer):
+            def process_message(self, peer: Any, mailfrom: str, rcpttos: list[str], data: bytes, **kwargs: Any) -> None:
+                outer.messages.append(data)
+
+        self.server = Server(("127.0.0.1", 0), None)
+        self.port = self.server.socket.getsockname()[1]
+        import asyncore as loop
+
+        self.thread = threading.Thread(target=loop.loop, kwargs={"timeout": 0.1}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
