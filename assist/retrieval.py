@@ -48,8 +48,11 @@ class DenseRetriever:
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
 
-    def retrieve(self, query: str, account: str | None, k: int = 8) -> list[ScoredChunk]:
-        vector = self.store.embedder.embed([query])[0]
+    def retrieve(
+        self, query: str, account: str | None, k: int = 8, vector: list[float] | None = None
+    ) -> list[ScoredChunk]:
+        if vector is None:
+            vector = self.store.embedder.embed([query])[0]
         res = self.store.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,
@@ -153,11 +156,16 @@ class HybridRetriever:
         self.product_boost = product_boost
 
     def retrieve(
-        self, query: str, account: str | None, k: int = 8, products: tuple[str, ...] = ()
+        self,
+        query: str,
+        account: str | None,
+        k: int = 8,
+        products: tuple[str, ...] = (),
+        vector: list[float] | None = None,
     ) -> list[ScoredChunk]:
         fused: dict[str, ScoredChunk] = {}
         for stage in (
-            self.dense.retrieve(query, account, self.depth),
+            self.dense.retrieve(query, account, self.depth, vector),
             self.lexical.retrieve(query, account, self.depth),
         ):
             for chunk in stage:

@@ -23,6 +23,7 @@ from assist.answer import Answer, LiteLLMClient, extractive_answer, llm_answer
 from assist.decision_log import DecisionLog, connect
 from assist.infer import Inferred, infer_facts
 from assist.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, ScoredChunk
+from assist.router import HistoryRouter
 from assist.settings import Settings
 from ingest.connectors.base import Account, Connector, Item
 from ingest.documents import Document, Section
@@ -93,6 +94,7 @@ class AssistService:
     log: DecisionLog | None = None
     matrix: Matrix | None = None
     registry_path: Path | None = None
+    router: HistoryRouter | None = None
 
     def start(self) -> AssistService:
         if self.store is not None:
@@ -108,6 +110,7 @@ class AssistService:
         self.store = KnowledgeStore.open(s.data_dir, embedder, s.chroma_url)
         self.lexical = LexicalRetriever(self.store)
         self.retriever = HybridRetriever(DenseRetriever(self.store), self.lexical)
+        self.router = HistoryRouter(self.store)
         if s.demo_kb and self.store.count() == 0:
             self._ingest_demo()
         return self
@@ -161,7 +164,9 @@ class AssistService:
         account = self.account(ticket.account_id)
         products = account.products if account else ()
         query = "\n\n".join(p for p in (ticket.subject, ticket.body) if p)
-        chunks = self.retriever.retrieve(query, ticket.account_id, self.settings.retrieval_k, products)
+        assert self.store is not None
+        vector = self.store.embedder.embed([query])[0]
+        chunks = self.retriever.retrieve(query, ticket.account_id, self.settings.retrieval_k, products, vector)
         t_retrieved = time.perf_counter()
         links = frozenset(self.settings.link_hosts)
         llm = self._llm()
@@ -173,6 +178,11 @@ class AssistService:
             debug["ms"] = {"retrieval": (t_retrieved - clock) * 1000, "answer": (t_answered - t_retrieved) * 1000}
 
         inferred = infer_facts(query, chunks, products)
+        if self.router is not None:
+            for label, pred in self.router.predict(vector).items():
+                inferred[label] = Inferred(
+                    pred.value, f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
+                )
         inferred["kb_confidence"] = Inferred(kb_conf, "retrieval: best cited chunk similarity, calibrated")
         if account is not None and account.plan:
             inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
