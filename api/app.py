@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assist.decision_log import ApiKey
 from assist.service import AssistService, Busy, NotFound, ResolutionIn, TicketIn
 from assist.settings import Settings
+from assist.tracker import Conflict, TicketExists, TicketNotFound
 from matrix.errors import FactError, MatrixLoadError
 
 
@@ -36,7 +37,10 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     FactError: (422, "invalid_fact"),
     MatrixLoadError: (422, "invalid_matrix"),
     NotFound: (404, "not_found"),
+    TicketNotFound: (404, "not_found"),
     Busy: (409, "busy"),
+    TicketExists: (409, "conflict"),
+    Conflict: (409, "conflict"),
 }
 
 
@@ -184,6 +188,47 @@ class IngestOut(BaseModel):
     unchanged: int
     chunks: int
     skipped: list[SkippedOut]
+
+
+class TicketRegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: str = Field(..., min_length=1, max_length=200)
+    account_id: str | None = Field(None, min_length=1, max_length=200)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    now: datetime | None = None
+
+
+class TicketChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Changed facts: status, severity, "
+        "current_tier, first_reply_at … (pending/on_hold pause the clocks).",
+    )
+    customer_update_at: datetime | None = Field(None, description="When the customer was last updated.")
+    now: datetime | None = None
+
+
+class TicketStateOut(DecisionOut):
+    next_check_at: str | None
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    at: str
+    kind: str
+
+
+class EscalationReport(BaseModel):
+    tickets: int
+    open: int
+    escalations: dict[str, dict[str, int]]
+    breach_rate: float
+    per_tier: dict[str, dict[str, Any]]
+    recurring_issues: list[dict[str, Any]]
 
 
 class Health(BaseModel):
@@ -365,6 +410,67 @@ def create_app(settings: Settings, service: AssistService | None = None) -> Fast
             if value is not None and value.tzinfo is None:
                 raise ApiError(422, "invalid_request", f"{name}: must carry a time zone", name)
         return svc.log.list(account, tier, since, until, limit, key.account_id)
+
+    def tracker() -> Any:
+        svc.start()
+        assert svc.tracker is not None
+        return svc.tracker
+
+    def now_or(value: datetime | None, name: str = "now") -> datetime:
+        if value is None:
+            return datetime.now(UTC)
+        if value.tzinfo is None:
+            raise ApiError(422, "invalid_request", f"{name}: must carry a time zone", name)
+        return value
+
+    @app.post(
+        "/v1/tickets",
+        response_model=TicketStateOut,
+        tags=["tracker"],
+        status_code=201,
+        responses={409: {"model": ErrorResponse}},
+    )
+    def register_ticket(req: TicketRegisterIn, key: Key) -> dict[str, Any]:
+        """Track a ticket: its SLA clocks run and the sweeper escalates it when its time runs out."""
+        account = scoped_account(key, req.account_id)
+        result: dict[str, Any] = tracker().register(req.ticket_id, account, req.facts, now_or(req.now))
+        return result
+
+    @app.patch(
+        "/v1/tickets/{ticket_id}",
+        response_model=TicketStateOut,
+        tags=["tracker"],
+        responses={404: {"model": ErrorResponse}},
+    )
+    def change_ticket(
+        ticket_id: Annotated[str, Field(min_length=1, max_length=200)], req: TicketChangeIn, key: Key
+    ) -> dict[str, Any]:
+        """Send a ticket's changes (status, severity, tier, first reply, customer update); re-evaluates."""
+        changes = dict(req.facts)
+        if req.customer_update_at is not None:
+            changes["customer_update_at"] = now_or(req.customer_update_at, "customer_update_at").isoformat()
+        result: dict[str, Any] = tracker().change(ticket_id, changes, now_or(req.now), key.account_id)
+        return result
+
+    @app.get(
+        "/v1/tickets/{ticket_id}/timeline",
+        response_model=list[TimelineEntry],
+        tags=["tracker"],
+        responses={404: {"model": ErrorResponse}},
+    )
+    def ticket_timeline(
+        ticket_id: Annotated[str, Field(min_length=1, max_length=200)], key: Key
+    ) -> list[dict[str, Any]]:
+        """Every evaluation, escalation, pause, notification and breach, with the rule and clock arithmetic."""
+        result: list[dict[str, Any]] = tracker().timeline(ticket_id, key.account_id)
+        return result
+
+    @app.get("/v1/reports/escalations", response_model=EscalationReport, tags=["tracker"])
+    def escalation_report(key: Key) -> dict[str, Any]:
+        """Volume by tier, queue, rule and plan; time to reply/resolve per tier against SLA; breach rate;
+        the top recurring issues."""
+        result: dict[str, Any] = tracker().report(datetime.now(UTC), key.account_id)
+        return result
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -638,6 +638,103 @@ def ask(
     typer.echo(f"  facts: {inferred}")
 
 
+# ---------------------------------------------------------------------------------------------------- clocks
+
+clock_app = typer.Typer(
+    help="Time enforces it: the SLA sweeper that escalates, warns and notifies.", no_args_is_help=True
+)
+app.add_typer(clock_app, name="clock")
+report_app = typer.Typer(help="Leadership views.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+def _tracker(data_dir: Path | None) -> Any:
+    from assist.decision_log import DecisionLog, connect
+    from assist.notify import NotifyConfig
+    from assist.tracker import Tracker
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _errors():
+        m = (
+            load_matrix(settings.matrix_path)
+            if settings.matrix_path
+            else (
+                load_matrix(settings.data_dir / "matrix.yaml")
+                if (settings.data_dir / "matrix.yaml").exists()
+                else default_matrix()
+            )
+        )
+    return Tracker(DecisionLog(connect(settings.database)).engine, m, NotifyConfig.load(settings.notify_config))
+
+
+@clock_app.command("tick")
+def clock_tick(
+    now: Annotated[str | None, typer.Option(help="Run the pass as of this ISO 8601 time (default: now).")] = None,
+    data_dir: DataDir = None,
+    deliver: Annotated[bool, typer.Option(help="Also send due notifications.")] = True,
+) -> None:
+    """One pass: escalate every ticket whose clock ran out, fire warnings and reminders, send notifications."""
+    from matrix.facts import parse_datetime
+
+    with _errors():
+        at = parse_datetime("--now", now) if now else datetime.now(UTC)
+    tracker = _tracker(data_dir)
+    stats = tracker.sweep(at)
+    line = ", ".join(f"{k} {v}" for k, v in stats.to_dict().items())
+    if deliver:
+        d = tracker.deliver(at)
+        line += f"; notifications sent {d.sent}, failed {d.failed}, skipped {d.skipped}, dead {d.dead}"
+    typer.echo(line)
+
+
+@clock_app.command("run")
+def clock_run(
+    interval: Annotated[float, typer.Option(help="Seconds between passes.", min=1)] = 30.0,
+    data_dir: DataDir = None,
+) -> None:
+    """The long-running sweeper. Safe to run several at once on PostgreSQL (rows are claimed with SKIP LOCKED)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    tracker = _tracker(data_dir)
+    typer.echo(f"sweeping every {interval:g}s; Ctrl-C to stop")
+    while not stop.is_set():
+        at = datetime.now(UTC)
+        stats = tracker.sweep(at)
+        sent = tracker.deliver(at)
+        if stats.processed or sent.sent or sent.failed:
+            typer.echo(
+                f"{at.isoformat(timespec='seconds')} processed {stats.processed}, escalated "
+                f"{stats.escalated}, sent {sent.sent}, failed {sent.failed}"
+            )
+        stop.wait(interval)
+
+
+@report_app.command("escalations")
+def report_escalations(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+    """Volume by tier, queue, rule and plan; time to reply/resolve per tier against SLA; breach rate; recurring
+    issues."""
+    report = _tracker(data_dir).report(datetime.now(UTC))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"{report['tickets']} tickets ({report['open']} open), breach rate {report['breach_rate']:.1%}")
+    for dim, counts in report["escalations"].items():
+        if counts:
+            typer.echo(f"  escalations by {dim}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for tier, row in report["per_tier"].items():
+        typer.echo(
+            f"  {tier}: reply {row['mean_minutes_to_reply']} min (SLA {row['mean_reply_sla']}), resolve "
+            f"{row['mean_minutes_to_resolve']} min (SLA {row['mean_resolve_sla']}), {row['resolved']} resolved"
+        )
+    for issue in report["recurring_issues"]:
+        typer.echo(f"  recurring: {issue['example']} ({issue['resolved_in_30_days']} in 30 days)")
+
+
 # ---------------------------------------------------------------------------------------------------- evals
 
 eval_app = typer.Typer(

@@ -22,9 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from assist.answer import Answer, LiteLLMClient, extractive_answer, llm_answer
 from assist.decision_log import DecisionLog, connect
 from assist.infer import Inferred, infer_facts
+from assist.notify import NotifyConfig
 from assist.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, ScoredChunk
 from assist.router import HistoryRouter
 from assist.settings import Settings
+from assist.tracker import Tracker
 from ingest.connectors.base import Account, Connector, Item
 from ingest.documents import Document, Section
 from ingest.embed import MiniLMEmbedder
@@ -95,6 +97,7 @@ class AssistService:
     matrix: Matrix | None = None
     registry_path: Path | None = None
     router: HistoryRouter | None = None
+    tracker: Tracker | None = None
 
     def start(self) -> AssistService:
         if self.store is not None:
@@ -106,6 +109,7 @@ class AssistService:
         path = s.matrix_path or (saved if saved.exists() else None)
         self.matrix = load_matrix(path) if path else default_matrix()
         self.log = DecisionLog(connect(s.database))
+        self.tracker = Tracker(self.log.engine, self.matrix, NotifyConfig.load(s.notify_config))
         embedder = MiniLMEmbedder(threads=s.torch_threads)
         self.store = KnowledgeStore.open(s.data_dir, embedder, s.chroma_url)
         self.lexical = LexicalRetriever(self.store)

@@ -31,6 +31,7 @@ class Settings(BaseModel):
     torch_threads: int | None = Field(None, ge=1, le=64)
     retrieval_k: int = Field(8, ge=1, le=50)
     link_hosts: list[str] = Field(default_factory=list)  # hosts an answer may link to; others are stripped
+    notify_config: Path | None = None  # YAML mapping notification targets to endpoints (see assist/notify.py)
     demo_kb: bool = True  # ingest the bundled TechQA slice on first start when the knowledge base is empty
 
     @field_validator("llm_api_key")

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def test_kill_9_mid_ingest_then_resume_has_no_duplicates(tmp_path: Path, embedde
             position = cp.position if cp else 0
             if position >= 100:
                 break
-        time.sleep(0.05)
+        threading.Event().wait(0.05)  # polling a subprocess for progress, not waiting for time to pass
     assert proc.poll() is None, "the ingest finished before it could be killed; make the input bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
