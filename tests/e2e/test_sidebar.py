@@ -90,6 +90,8 @@ def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tu
         # The page's CSP forbids eval, so waits use locators rather than JavaScript strings.
         page.click("#accept")
         expect(page.locator("#status")).to_contain_text("Escalation accepted", timeout=15000)
+        # Accepting put the ticket on the SLA tracker: its timeline starts.
+        expect(page.locator("#timeline")).to_contain_text("registered", timeout=15000)
         page.click("#resolved")
         expect(page.locator("#status")).to_contain_text("Resolution recorded", timeout=30000)
         assert page.inner_text("#error") == ""
