@@ -30,7 +30,7 @@ from assist.tracker import Tracker
 from ingest.connectors.base import Account, Connector, Item
 from ingest.documents import Document, Section
 from ingest.embed import MiniLMEmbedder
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, IngestSummary
 from ingest.registry import Registry, writer_lock
 from ingest.store import KnowledgeStore
 from matrix import Decision, Matrix, default_matrix, evaluate, load_matrix
@@ -122,15 +122,22 @@ class AssistService:
     def _ingest_demo(self) -> None:
         from assist.demo import demo_connector
 
-        assert self.store is not None
-        with writer_lock(self.settings.data_dir):
-            registry = Registry(self.settings.data_dir)
-            try:
-                Ingestor(self.store, registry, progress=True).run(demo_connector())
-            finally:
-                registry.close()
-        assert self.lexical is not None
+        self._ingest(demo_connector(), progress=True)
+
+    def _ingest(self, connector: Connector, progress: bool = False) -> IngestSummary:
+        """Write into the open store under the data dir's single-writer lock; a busy store is a Busy error."""
+        assert self.store is not None and self.lexical is not None
+        try:
+            with writer_lock(self.settings.data_dir):
+                registry = Registry(self.settings.data_dir)
+                try:
+                    summary = Ingestor(self.store, registry, progress=progress).run(connector)
+                finally:
+                    registry.close()
+        except RuntimeError as exc:
+            raise Busy(str(exc)) from None
         self.lexical.refresh()
+        return summary
 
     def account(self, account_id: str | None) -> Account | None:
         if not account_id:
@@ -250,16 +257,7 @@ class AssistService:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "tickets.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-            try:
-                with writer_lock(self.settings.data_dir):
-                    registry = Registry(self.settings.data_dir)
-                    try:
-                        summary = Ingestor(self.store, registry, progress=False).run(TicketsConnector(path))
-                    finally:
-                        registry.close()
-            except RuntimeError as exc:
-                raise Busy(str(exc)) from None
-        self.lexical.refresh()
+            summary = self._ingest(TicketsConnector(path))
         data = summary.to_dict()
         return {k: data[k] for k in ("items", "written", "unchanged", "chunks", "skipped")}
 
@@ -285,16 +283,7 @@ class AssistService:
             created_at=now.isoformat(),
             metadata={"issue_key": issue_key},
         )
-        try:
-            with writer_lock(self.settings.data_dir):
-                registry = Registry(self.settings.data_dir)
-                try:
-                    summary_run = Ingestor(self.store, registry, progress=False).run(_OneDoc(doc))
-                finally:
-                    registry.close()
-        except RuntimeError as exc:
-            raise Busy(str(exc)) from None
-        self.lexical.refresh()
+        summary_run = self._ingest(_OneDoc(doc))
         count = self.log.add_resolution(ticket_id, account, issue_key, summary, res.resolution, now)
         return {
             "ticket_id": ticket_id,
