@@ -177,6 +177,6 @@ def test_health_metrics_and_openapi(env: Env) -> None:
     spec = env.client.get("/openapi.json").json()
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
-            assert "200" in op["responses"], (method, path)
+            assert {"200", "201"} & set(op["responses"]), (method, path)
             assert op.get("description") or op.get("summary"), (method, path)
     assert ACCOUNTS  # the fixture built accounts
