@@ -211,7 +211,12 @@ class AssistService:
 
         decision = evaluate(self.matrix, facts, now)
         first_tier = self.matrix.tiers[0].id
-        deflected = not decision.escalate and decision.tier == first_tier and bool(answer.citations) and kb_conf >= 0.5
+        deflected = (
+            not decision.escalate
+            and decision.tier == first_tier
+            and bool(answer.citations)
+            and kb_conf >= self.settings.deflection_threshold
+        )
         body: dict[str, Any] = {
             "ticket_id": ticket.ticket_id,
             "account_id": ticket.account_id,
