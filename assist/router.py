@@ -1,8 +1,9 @@
 """Functional routing learned from history: queue, priority and type predicted from past tickets' labels.
 
-A logistic regression over the sentence embeddings already stored for past tickets (first chunk of each), refit
-when the knowledge base changes. It reads labels across accounts — a queue name is routing metadata, not
-customer content — but never returns any past ticket's text. The predicted value says which tickets taught it.
+Two logistic regressions over past tickets (first chunk of each), refit when the knowledge base changes: one on
+the sentence embeddings already stored, one on TF-IDF word and bigram features of the same text; their class
+probabilities are averaged (meaning from the embeddings, exact product terms from TF-IDF). It reads labels across
+accounts — a queue name is routing metadata, not customer content — but never returns any past ticket's text.
 """
 
 from __future__ import annotations
@@ -41,39 +42,45 @@ class HistoryRouter:
         with self._lock:
             if count == self._fitted_for:
                 return
+            from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.linear_model import LogisticRegression
 
             vectors: list[Any] = []
+            texts: list[str] = []
             metas: list[dict[str, Any]] = []
             offset = 0
             where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
             while True:
                 page = self.store.collection.get(
-                    where=where, include=["embeddings", "metadatas"], limit=5000, offset=offset
+                    where=where, include=["embeddings", "metadatas", "documents"], limit=5000, offset=offset
                 )
                 if not page["ids"]:
                     break
                 vectors += list(page["embeddings"])
+                texts += list(page["documents"])
                 metas += [dict(m) for m in page["metadatas"]]
                 offset += len(page["ids"])
             models: dict[str, tuple[Any, int]] = {}
             for label in LABELS:
-                rows = [(v, str(m[label])) for v, m in zip(vectors, metas, strict=True) if m.get(label)]
-                classes = {y for _, y in rows}
-                if len(rows) < self.min_examples or len(classes) < 2:
+                rows = [i for i, m in enumerate(metas) if m.get(label)]
+                y = [str(metas[i][label]) for i in rows]
+                if len(rows) < self.min_examples or len(set(y)) < 2:
                     continue
-                x = np.asarray([v for v, _ in rows], dtype=np.float32)
-                model = LogisticRegression(max_iter=2000, C=10.0).fit(x, [y for _, y in rows])
-                models[label] = (model, len(rows))
+                x = np.asarray([vectors[i] for i in rows], dtype=np.float32)
+                dense = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
+                tfidf = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=50000)
+                lexical = LogisticRegression(max_iter=2000, C=5.0).fit(tfidf.fit_transform([texts[i] for i in rows]), y)
+                models[label] = ((dense, tfidf, lexical), len(rows))
             self._models = models
             self._fitted_for = count
 
-    def predict(self, vector: list[float]) -> dict[str, Prediction]:
+    def predict(self, vector: list[float], text: str) -> dict[str, Prediction]:
         self._ensure()
         out = {}
         x = np.asarray([vector], dtype=np.float32)
-        for label, (model, n) in self._models.items():
-            probs = model.predict_proba(x)[0]
+        for label, ((dense, tfidf, lexical), n) in self._models.items():
+            # Both models were fit on the same labels, so their classes_ are the same sorted list.
+            probs = (dense.predict_proba(x)[0] + lexical.predict_proba(tfidf.transform([text]))[0]) / 2
             best = int(np.argmax(probs))
-            out[label] = Prediction(str(model.classes_[best]), float(probs[best]), n)
+            out[label] = Prediction(str(dense.classes_[best]), float(probs[best]), n)
         return out

@@ -190,7 +190,7 @@ class AssistService:
 
         inferred = infer_facts(query, chunks, products)
         if self.router is not None:
-            for label, pred in self.router.predict(vector).items():
+            for label, pred in self.router.predict(vector, query).items():
                 inferred[label] = Inferred(
                     pred.value, f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
                 )
