@@ -8,6 +8,7 @@ accounts — a queue name is routing metadata, not customer content — but neve
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,8 @@ class HistoryRouter:
                 if not page["ids"]:
                     break
                 vectors += list(page["embeddings"])
-                texts += list(page["documents"])
+                # The question part only: the resolution text describes the fix, not where the ticket belongs.
+                texts += [re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0] for d in page["documents"]]
                 metas += [dict(m) for m in page["metadatas"]]
                 offset += len(page["ids"])
             models: dict[str, tuple[Any, int]] = {}
