@@ -36,10 +36,13 @@ from ingest.store import KnowledgeStore
 from matrix import Decision, Matrix, default_matrix, evaluate, load_matrix
 from matrix.facts import parse_datetime
 
-# kb_confidence = logistic(A * top cosine similarity of a cited chunk + B). Fitted on the TechQA dev set
-# (benchmarks/calibrate_confidence.py prints the fit); recorded here so the runtime needs no data at start.
-CONFIDENCE_A = 5.59
-CONFIDENCE_B = -2.53
+# kb_confidence = logistic(A * s + C * agree + B): s = cosine similarity of the best cited chunk; agree = 1 when
+# the dense and the BM25 stage put the same source first (two independent retrievers agreeing is the strongest
+# answerability signal we measured). Fitted on the TechQA dev set by benchmarks/calibrate_confidence.py, recorded
+# here so the runtime needs no data at start.
+CONFIDENCE_A = 3.78
+CONFIDENCE_C = 1.87
+CONFIDENCE_B = -2.40
 
 
 class TicketIn(BaseModel):
@@ -78,12 +81,20 @@ class Busy(RuntimeError):
     code = "busy"
 
 
+def stages_agree(chunks: list[ScoredChunk]) -> bool:
+    """Did the dense and the lexical stage rank the same source first?"""
+    dense = next((c.source_id for c in chunks if c.ranks.get("dense") == 1), None)
+    lexical = next((c.source_id for c in chunks if c.ranks.get("bm25") == 1), None)
+    return dense is not None and dense == lexical
+
+
 def confidence(chunks: list[ScoredChunk], answer: Answer) -> float:
     cited = {c.source_id for c in answer.citations}
     sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
     if not sims:
         return 0.0
-    return round(1.0 / (1.0 + math.exp(-(CONFIDENCE_A * max(sims) + CONFIDENCE_B))), 4)
+    z = CONFIDENCE_A * max(sims) + CONFIDENCE_C * stages_agree(chunks) + CONFIDENCE_B
+    return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 
 @dataclass

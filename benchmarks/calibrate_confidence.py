@@ -1,8 +1,9 @@
 """Fit the kb_confidence calibration on a labelled set (default: TechQA dev) and print the coefficients.
 
-kb_confidence = logistic(A * s + B), where s is the cosine similarity of the best cited chunk. The fit is a
-one-feature logistic regression of the `deflectable` label on s, run through the same retrieval and answer code
-as POST /v1/assist. The printed A and B go into assist/service.py (CONFIDENCE_A, CONFIDENCE_B).
+kb_confidence = logistic(A * s + C * agree + B): s is the cosine similarity of the best cited chunk, agree is 1
+when the dense and BM25 stages rank the same source first. The fit is a logistic regression of the `deflectable`
+label on (s, agree), run through the same retrieval and answer code as POST /v1/assist. The printed A, C and B go
+into assist/service.py.
 
     python benchmarks/calibrate_confidence.py [--set ../shared/data/techqa] [--data-dir /tmp/calib]
 """
@@ -30,7 +31,7 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     from assist.answer import extractive_answer
-    from assist.service import AssistService
+    from assist.service import AssistService, stages_agree
     from assist.settings import Settings
     from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
     from ingest.pipeline import ingest
@@ -56,17 +57,18 @@ def main() -> None:
         answer = extractive_answer(query, chunks)
         cited = {c.source_id for c in answer.citations}
         sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
-        xs.append(max(sims) if sims else 0.0)
+        xs.append((max(sims) if sims else 0.0, float(stages_agree(chunks))))
         ys.append(1 if label else 0)
-    x = np.array(xs).reshape(-1, 1)
+    x = np.array(xs)
     y = np.array(ys)
     model = LogisticRegression(C=10.0).fit(x, y)
-    a, b = float(model.coef_[0][0]), float(model.intercept_[0])
+    a, c, b = float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0])
     print(f"cases {len(ys)}, deflectable {int(y.sum())}")
     print(f"CONFIDENCE_A = {a:.2f}")
+    print(f"CONFIDENCE_C = {c:.2f}")
     print(f"CONFIDENCE_B = {b:.2f}")
     for threshold in (0.5, 0.6, 0.7, 0.8):
-        conf = [1 / (1 + math.exp(-(a * s + b))) for s in xs]
+        conf = [1 / (1 + math.exp(-(a * s + c * g + b))) for s, g in xs]
         kept = [c >= threshold for c in conf]
         n_kept = sum(kept)
         false = sum(k and not t for k, t in zip(kept, ys, strict=True))
