@@ -36,3 +36,24 @@ def embedder() -> object:
     e = MiniLMEmbedder(threads=1)
     e.warm_up()
     return e
+
+
+def require_service(name: str, available: bool, how: str) -> None:
+    """Tests that need PostgreSQL or Chromium: in CI a missing service is a failure; on a developer machine
+    without it the test is reported as skipped with the way to get it (the README's set-up lists both)."""
+    import os
+
+    if available:
+        return
+    message = f"{name} is not available: {how}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from assist.decision_log import MIGRATIONS, DecisionLog, connect
 from matrix import default_matrix, evaluate
+from tests.conftest import postgres_available, require_service
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -21,6 +22,7 @@ def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]
     if request.param == "sqlite":
         yield DecisionLog(connect(f"sqlite:///{tmp_path / 'assist.sqlite3'}"))
         return
+    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(PG)
     with admin.begin() as con:

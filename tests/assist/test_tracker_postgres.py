@@ -24,6 +24,7 @@ from assist.decision_log import connect, outbox, timeline
 from assist.notify import NotifyConfig
 from assist.tracker import Tracker
 from matrix import default_matrix
+from tests.conftest import postgres_available, require_service
 
 from .receivers import Receiver
 
@@ -47,6 +48,7 @@ print(json.dumps({"processed": stats.processed, "escalated": stats.escalated, "s
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
+    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(PG)
     with admin.begin() as con:

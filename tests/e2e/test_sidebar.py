@@ -17,6 +17,7 @@ from api.app import create_app
 from assist.service import AssistService
 from assist.settings import Settings
 from tests.api.conftest import build_kb
+from tests.conftest import require_service
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -63,7 +64,7 @@ def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tu
     from playwright.sync_api import expect, sync_playwright
 
     base, key = server
-    assert Path(CHROMIUM).exists(), "Chromium is installed by .ci/run (apt-get install chromium)"
+    require_service("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (.ci/run does)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
@@ -102,6 +103,7 @@ def test_sidebar_shows_errors_from_the_api(server: tuple[str, str]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     base, _ = server
+    require_service("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (.ci/run does)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
