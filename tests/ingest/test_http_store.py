@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             break
         except OSError:
             assert proc.poll() is None, "chroma run exited"
-            time.sleep(0.2)
+            threading.Event().wait(0.2)  # polling for the server to start, not waiting for time to pass
     else:
         proc.kill()
         pytest.fail("chroma server did not start")
