@@ -50,7 +50,8 @@ check: lint typecheck test  ## everything CI cares about
 bench: setup  ## print benchmark figures (see README)
 	$(BIN)/python benchmarks/matrix_bench.py
 
-lock:  ## re-resolve requirements.lock from pyproject.toml (needs pip-tools)
+lock:  ## re-resolve requirements.lock from pyproject.toml (installs pip-tools into .venv first)
+	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --no-emit-index-url --unsafe-package torch -c constraints.txt -o requirements.lock pyproject.toml
 
 clean:  ## remove the virtualenv and caches

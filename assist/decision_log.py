@@ -148,8 +148,11 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+def as_utc(dt: datetime | None) -> datetime | None:
+    """Databases hand back naive (SQLite) or zoned (PostgreSQL) timestamps; both mean UTC here."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,7 @@ class DecisionLog:
                 "id": r["id"],
                 "ticket_id": r["ticket_id"],
                 "account_id": r["account_id"],
-                "created_at": _aware(r["created_at"]).isoformat().replace("+00:00", "Z"),  # type: ignore[union-attr]
+                "created_at": as_utc(r["created_at"]).isoformat().replace("+00:00", "Z"),  # type: ignore[union-attr]
                 "tier": r["tier"],
                 "queue": r["queue"],
                 "rule_id": r["rule_id"],

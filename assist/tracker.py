@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
@@ -24,10 +24,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from assist.decision_log import as_utc as _aware
 from assist.decision_log import outbox, resolutions, tickets, timeline
 from assist.notify import DeliveryFailed, NotConfigured, NotifyConfig, send
 from matrix import Decision, Matrix, evaluate
 from matrix.facts import PAUSING_STATUSES, parse_datetime
+from matrix.facts import format_datetime as _iso
 
 MAX_ATTEMPTS = 12
 
@@ -44,16 +46,6 @@ class Conflict(RuntimeError):
     """Another writer changed the ticket first (optimistic check on SQLite)."""
 
     code = "conflict"
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -144,7 +143,6 @@ def main() -> None:
             f"p95 growth {small:,} -> {large:,} chunks: {growth:.2f}x (goal < 1.5x); "
             f"median floor growth {results[large][3] / results[small][3]:.2f}x"
         )
-    _ = statistics
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ def main() -> None:
     from ingest.pipeline import ingest
 
     kb = args.set / "kb"
-    embedder = None
     if (kb / "docs").exists():
         ingest(DocsConnector(kb / "docs"), args.data_dir, progress=True)
     if (kb / "tickets.jsonl").exists():
@@ -76,7 +75,6 @@ def main() -> None:
             f"threshold {threshold:.1f}: kept at T1 {n_kept}/{len(ys)}, false deflection "
             f"{false / max(n_kept, 1):.1%} of kept, {false / len(ys):.1%} of all"
         )
-    _ = embedder
 
 
 if __name__ == "__main__":

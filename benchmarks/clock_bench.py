@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -121,7 +120,6 @@ def main() -> None:
             with admin.begin() as con:
                 con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     print(f"PostgreSQL 2 vs 1 sweeper: {results[('postgresql', 2)] / results[('postgresql', 1)]:.2f}x")
-    _ = os
 
 
 if __name__ == "__main__":

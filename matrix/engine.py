@@ -19,20 +19,15 @@ import json
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from matrix import conditions
 from matrix.calendar import Clock, Pause
 from matrix.errors import FactError
 from matrix.facts import PAUSING_STATUSES, parse_datetime, parse_facts
+from matrix.facts import format_datetime as _iso
 from matrix.schema import Matrix, Queue, Tier, Trigger
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(slots=True)

@@ -141,6 +141,13 @@ def parse_datetime(name: str, raw: Any) -> datetime:
     return value.astimezone(UTC)
 
 
+def format_datetime(value: datetime | None) -> str | None:
+    """The one wire form of an instant: UTC, whole seconds, a trailing Z."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 def _parse_datetime(spec: FactSpec, raw: Any) -> datetime:
     return parse_datetime(spec.name, raw)
 
