@@ -11,15 +11,35 @@ now").
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 Pause = tuple[datetime, datetime]
 _MINUTE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
+
+
+def _instant(us: int) -> datetime:
+    """Microseconds since the epoch -> UTC datetime (positional timedelta: the cheapest exact conversion)."""
+    seconds, micro = divmod(us, 1_000_000)
+    return _EPOCH + timedelta(0, seconds, micro)
+
+
+class _Index(NamedTuple):
+    first: date  # local days [first, last) are indexed
+    last: date
+    lo: int  # the first day's local midnight, microseconds since the epoch
+    starts: list[int]  # open windows, microseconds since the epoch
+    ends: list[int]
+    cum: list[int]  # open microseconds before each window
+    cum_end: list[int]  # ... and up to its end
 
 
 class Clock:
@@ -54,6 +74,10 @@ class Clock:
             remaining -= span
         raise RuntimeError("calendar has no open time within the search horizon")  # pragma: no cover
 
+    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
+        """``add`` with ``start`` and ``pauses`` bound: a decision adds several windows to the same instant."""
+        return lambda minutes: self.add(start, minutes, pauses)
+
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         """Active minutes in [start, end)."""
         if end <= start:
@@ -77,6 +101,12 @@ class AlwaysOpen(Clock):
             return start + timedelta(minutes=minutes)
         return super().add(start, minutes, pauses)
 
+    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
+        if not pauses:
+            # Whole minutes (every window in a matrix) take the positional constructor: a third of the cost.
+            return lambda m: start + (timedelta(0, m * 60) if type(m) is int else timedelta(minutes=m))
+        return super().adder(start, pauses)
+
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if not pauses:
             return max((end - start) / _MINUTE, 0.0)
@@ -97,6 +127,7 @@ class BusinessHours(Clock):
         self.holidays = frozenset(holidays)
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self._index: _Index | None = None  # see _build
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -116,24 +147,93 @@ class BusinessHours(Clock):
             self._days[day] = spans
         return spans
 
-    def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
-        if pauses:
-            return super().add(start, minutes, pauses)
-        # Without pauses (the common case) walk the cached day windows directly: no generators.
-        remaining = timedelta(minutes=minutes)
-        day = start.astimezone(self.zone).date() - _DAY
-        for _ in range(_MAX_DAYS + len(self.holidays)):
-            for ws, we in self._days.get(day) or self._day(day):
-                if we <= start:
-                    continue
-                if ws < start:
-                    ws = start
-                span = we - ws
-                if span >= remaining:
-                    return ws + remaining
-                remaining -= span
+    # -- fast path without pauses: a cumulative index of open time ---------------------------------------------
+    # Open windows over a span of local days, as integer microseconds since the epoch, with the open time that
+    # lies before each window. "Minutes of open time after t" is then two binary searches instead of a walk
+    # over the days, and integer arithmetic keeps add(add(t, a), b) == add(t, a + b) exact. The index is one
+    # immutable object swapped in whole, so threads sharing a clock never see half of a rebuild.
+
+    def _build(self, first: date, last: date) -> _Index:
+        starts: list[int] = []
+        ends: list[int] = []
+        cum: list[int] = []
+        total = 0
+        day = first
+        while day < last:
+            for ws, we in self._day(day):
+                if we > ws:
+                    starts.append((ws - _EPOCH) // _US)
+                    ends.append((we - _EPOCH) // _US)
+                    cum.append(total)
+                    total += ends[-1] - starts[-1]
             day += _DAY
-        raise RuntimeError("calendar has no open time within the search horizon")  # pragma: no cover
+        lo = (datetime.combine(first, time(0), self.zone) - _EPOCH) // _US
+        index = _Index(
+            first, last, lo, starts, ends, cum, [c + e - s for c, s, e in zip(cum, starts, ends, strict=True)]
+        )
+        self._index = index
+        return index
+
+    def _open_before(self, t: int, need: int = 0, until: int = 0) -> tuple[_Index, int] | None:
+        """The index and the open microseconds in it before instant ``t``, once the index covers ``t``, ``need``
+        open microseconds after it and the instant ``until``; None if the calendar has not that much open time."""
+        ix = self._index
+        if ix is None or t < ix.lo:
+            first = (_EPOCH + timedelta(microseconds=t)).astimezone(self.zone).date() - timedelta(days=7)
+            ix = self._build(first, max(first + timedelta(days=400), ix.last if ix else first))
+        while True:
+            i = bisect_right(ix.ends, t)
+            if i < len(ix.ends):
+                before = ix.cum[i] + max(0, t - ix.starts[i])
+                if ix.cum_end[-1] - before >= need and ix.ends[-1] >= until:
+                    return ix, before
+            if (ix.last - ix.first).days > 2 * _MAX_DAYS + len(self.holidays):
+                return None
+            ix = self._build(ix.first, ix.last + timedelta(days=366))
+
+    def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
+        if pauses or minutes <= 0:
+            return super().add(start, minutes, pauses)
+        need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
+        found = self._open_before((start - _EPOCH) // _US, need)
+        if found is None:
+            raise RuntimeError("calendar has no open time within the search horizon")
+        ix, before = found
+        target = before + need
+        j = bisect_left(ix.cum_end, target)
+        return _instant(ix.starts[j] + target - ix.cum[j])
+
+    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
+        if pauses:
+            return super().adder(start, pauses)
+        t = (start - _EPOCH) // _US
+        found: list[Any] = [None, 0]  # the index and the open time before `start` in it, once looked up
+
+        def add(minutes: float) -> datetime:
+            if minutes <= 0:
+                return self.add(start, minutes)
+            need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
+            ix, before = found
+            if ix is None or ix.cum_end[-1] - before < need:
+                looked_up = self._open_before(t, need)
+                if looked_up is None:
+                    raise RuntimeError("calendar has no open time within the search horizon")
+                ix, before = found[:] = looked_up
+            target = before + need
+            j = bisect_left(ix.cum_end, target)
+            return _instant(ix.starts[j] + target - ix.cum[j])
+
+        return add
+
+    def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
+        if pauses or end <= start:
+            return super().active_minutes(start, end, pauses)
+        a, b = (start - _EPOCH) // _US, (end - _EPOCH) // _US
+        first = self._open_before(a, until=b)
+        last = self._open_before(b) if first is not None else None
+        if first is None or last is None or first[0] is not last[0]:
+            return super().active_minutes(start, end, pauses)
+        return (last[1] - first[1]) / 60e6
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.zone).date() - timedelta(days=1)  # yesterday: a window may span midnight UTC

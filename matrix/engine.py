@@ -19,13 +19,13 @@ import json
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from matrix import conditions
 from matrix.calendar import Clock, Pause
 from matrix.errors import FactError
-from matrix.facts import PAUSING_STATUSES, parse_datetime, parse_facts
+from matrix.facts import PAUSING_STATUSES, FactParser
 from matrix.facts import format_datetime as _iso
 from matrix.schema import Matrix, Queue, Tier, Trigger
 
@@ -117,9 +117,10 @@ class TraceStep:
         return f"TraceStep({self.rule!r}, {self.result!r}, {self.detail!r})"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Decision:
-    """The escalation decision. Treat it as read-only; ``to_json`` is its canonical form."""
+    """The escalation decision. Treat it as read-only; ``to_json`` is its canonical form. Two decisions are equal
+    when their canonical forms are."""
 
     escalate: bool
     tier: str
@@ -133,10 +134,22 @@ class Decision:
     post_resolution: tuple[str, ...]
     rule_id: str
     reason: str
-    trace: tuple[TraceStep, ...]
+    _trace: _Trace | tuple[TraceStep, ...]  # read ``trace``: the steps are built on first read
     matrix_version: str
     evaluated_at: datetime
     tier_entered_at: datetime | None = None  # when the decided tier was (or is now) entered
+
+    @property
+    def trace(self) -> tuple[TraceStep, ...]:
+        """Every rule considered, whether it matched, and the facts it read."""
+        if isinstance(self._trace, _Trace):
+            self._trace = self._trace.steps()
+        return self._trace
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decision) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +210,18 @@ class CompiledMatrix:
         self.warning_fraction = m.pre_breach_warning
         self.post = tuple((p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution)
         self.signature = _signature_function(m)
+        self.parse_facts = FactParser(self.vocabulary)
+        # (plan, severity) -> per tier rank: (rank it moves to, minutes allowed) or None when time does not move it
+        self.limits: dict[tuple[str, str], list[tuple[int, int] | None]] = {}
+        for p in m.plans:
+            for s in m.severities:
+                row: list[tuple[int, int] | None] = []
+                for tier in self.tier_ids:
+                    to, allowed = self.time.get(tier, (None, {}))
+                    minutes = allowed.get((p.id, s.id))
+                    row.append((self.rank[to], minutes) if to is not None and minutes is not None else None)
+                self.limits[p.id, s.id] = row
+        self._static: dict[tuple[Any, ...], _Static] = {}
         self._rule_hits: dict[tuple[Any, ...], tuple[bool, ...]] = {}
         self._post_ids: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._notify: dict[tuple[Any, ...], tuple[str, ...]] = {}
@@ -210,6 +235,15 @@ class CompiledMatrix:
             hits = tuple(rule.test(f) for rule in self.rules)
             _remember(self._rule_hits, key, hits)
         return hits
+
+    def static(self, f: Mapping[str, Any], severity: str, plan: str, current: str | None, solved: bool) -> _Static:
+        """The time-independent part of the decision, memoised on the facts' signature (exact, see rule_hits)."""
+        key = (self.signature(f), severity, plan, current, solved)
+        st = self._static.get(key)
+        if st is None:
+            st = _Static(self, f, severity, plan, current, solved)
+            _remember(self._static, key, st)
+        return st
 
     def post_resolution(self, f: Mapping[str, Any], tier_id: str) -> tuple[str, ...]:
         """Post-resolution actions read the facts as they will be once resolved: at the decided tier."""
@@ -322,155 +356,107 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     (True, 'T3', 'data_loss')
     """
     cm = compiled(matrix)
-    now_dt = parse_datetime("now", now)
-    f = parse_facts(facts, cm.vocabulary)
-    return _decide(cm, f, now_dt)
+    now_dt = now if type(now) is datetime and now.tzinfo is UTC else cm.parse_facts.instant("now", now)
+    return _decide(cm, cm.parse_facts(facts), now_dt)
 
 
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
-    m = cm.matrix
-    trace: list[TraceStep] = []
+    # Everything that depends on the facts but not on time (which rules hold, the floor, who owns a tier) comes
+    # from the memoised _Static for the facts' signature; what is left here is the time arithmetic.
+    defaulted: tuple[str, ...] = ()
     severity = f.get("severity")
     if severity is None:
-        severity = f["severity"] = m.defaults.severity
-        trace.append(TraceStep("defaults", "applied", f"severity absent: assumed {severity}"))
+        severity = f["severity"] = cm.matrix.defaults.severity
+        defaulted += ("severity",)
     plan = f.get("customer_tier")
     if plan is None:
-        plan = f["customer_tier"] = m.defaults.customer_tier
-        trace.append(TraceStep("defaults", "applied", f"customer_tier absent: assumed {plan}"))
+        plan = f["customer_tier"] = cm.matrix.defaults.customer_tier
+        defaulted += ("customer_tier",)
     status = f.get("status", "new")
     created = f.get("created_at", now)
     if created > now:
         raise FactError("created_at", _iso(created), f"is after now ({_iso(now)})")
-    entered = max(f.get("tier_entered_at", created), created)
+    entered = f.get("tier_entered_at", created)
+    if entered < created:
+        entered = created
     clock = cm.clocks[plan]
-    pauses = _pauses(f, now)
+    pauses = _pauses(f, now) if "pauses" in f else ()
     paused = status in PAUSING_STATUSES
     solved = status == "solved"
-
     current = f.get("current_tier")
-    held = cm.rank[current] if current is not None else 0
-    entry = cm.entry_rank[severity]
-    floor = max(held, entry)
-    if entry > held:
-        trace.append(
-            TraceStep(f"severity:{severity}", "applied", f"{severity} starts at {cm.tier_ids[entry]} (entry tier)")
-        )
+    st = cm.static(f, severity, plan, current, solved)
 
-    # -- triggers ---------------------------------------------------------------------------------------------
-    decided: _Rule | None = None
-    pending: list[tuple[datetime, _Rule]] = []
-    if solved:
-        trace.append(TraceStep("status", "applied", "ticket is solved: no escalation, clocks stopped"))
-    else:
-        hits = cm.rule_hits(f)
-        for i, rule in enumerate(cm.rules):
-            t = rule.trigger
-            if not hits[i]:
-                trace.append(TraceStep(t.id, "no_match", cond=t.when, facts=f))
+    # -- triggers: the first that holds decides; a timed one (``after``) only once its time in tier has passed --
+    decided = -1
+    waiting: dict[int, datetime] = {}
+    after_entered = clock.adder(entered, pauses)
+    for i, after in st.candidates:
+        if after is not None:
+            fire_at = after_entered(after)
+            if paused or fire_at > now:
+                waiting[i] = fire_at
                 continue
-            if t.after is not None:
-                fire_at = clock.add(entered, t.after, pauses)
-                if paused or fire_at > now:
-                    trace.append(TraceStep(t.id, "pending", _pending_text(t, entered, fire_at, paused)))
-                    if not paused and rule.rank > floor:
-                        pending.append((fire_at, rule))
-                    continue
-            trace.append(TraceStep(t.id, "matched", cond=t.when, facts=f))
-            decided = rule
-            break
+        decided = i
+        break
+    tier, rule_id, reason, queue, trigger_notify = st.outcome(decided)
 
-    tier = floor
-    rule_id = f"severity:{severity}" if entry > held else "current_tier"
-    reason = (
-        f"{severity} tickets start at {cm.tier_ids[entry]}."
-        if entry > held
-        else f"Stays at {cm.tier_ids[floor]}: no rule moves it."
-    )
-    queue: str | None = None
-    trigger_notify: tuple[str, ...] = ()
-    if decided is not None:
-        t = decided.trigger
-        rule_id, reason, trigger_notify = t.id, t.reason, tuple(t.notify)
-        if decided.rank > floor:
-            tier = decided.rank if (t.bypass or decided.rank == floor + 1) else floor + 1
-            if tier != decided.rank:
-                reason += f" Steps to {cm.tier_ids[tier]} first (no bypass to {t.tier})."
-        elif decided.rank < floor:
-            reason += f" Already at {cm.tier_ids[floor]}: tickets do not move down on their own."
-        if tier == decided.rank:
-            queue = t.queue
-
-    # -- time: severity sets the clock, time enforces it -----------------------------------------------------------
-    at = held if current is not None else entry  # the tier the ticket has actually been sitting in since `entered`
+    # -- time: severity sets the clock, time enforces it -------------------------------------------------------
+    at = st.held if current is not None else st.entry  # the tier it has actually been sitting in since `entered`
     since = entered
-    if not solved and not paused:
-        while at < len(cm.tier_ids) and cm.tier_ids[at] in cm.time:
-            to, allowed = cm.time[cm.tier_ids[at]]
-            minutes = allowed.get((plan, severity))
-            if minutes is None:
-                break
-            ran_out = clock.add(since, minutes, pauses)
-            if ran_out > now:
-                break
-            trace.append(
-                TraceStep(
-                    f"time:{cm.tier_ids[at]}",
-                    "applied",
-                    _time_text(cm.tier_ids[at], minutes, plan, severity, since, ran_out),
-                )
-            )
-            ran_out_in = cm.tier_ids[at]
-            at, since = cm.rank[to], ran_out
-            if at > tier:
-                tier, queue, trigger_notify = at, None, ()
-                rule_id = f"time:{ran_out_in}"
-                reason = f"Time in {ran_out_in} ran out ({minutes} active min for {plan}/{severity}); moved up to {to}."
-
-    if rule_id == "current_tier":
-        trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {cm.tier_ids[tier]}"))
-    base = held if current is not None else 0
-    escalate = tier > base and not solved
-    tier_id = cm.tier_ids[tier]
-    if tier > at:
-        since = now  # it enters the decided tier now; that tier's clock starts now
-
-    # -- next automatic escalation ------------------------------------------------------------------------------
+    limits = cm.limits[plan, severity]
+    ran: list[tuple[int, int, datetime, datetime]] = []
+    until = after_entered
     next_at: datetime | None = None
     if not solved and not paused:
-        if tier_id in cm.time:
-            minutes = cm.time[tier_id][1].get((plan, severity))
-            if minutes is not None:
-                next_at = clock.add(since, minutes, pauses)
+        while (limit := limits[at]) is not None:
+            to, minutes = limit
+            ran_out = until(minutes)
+            if ran_out > now:
+                if at == tier:
+                    next_at = ran_out  # still in that tier: its clock's end is the next automatic escalation
+                break
+            ran.append((at, minutes, since, ran_out))
+            at, since = to, ran_out
+            until = clock.adder(since, pauses)
+            if at > tier:
+                tier, queue, trigger_notify = at, None, -1
+                rule_id = f"time:{cm.tier_ids[ran[-1][0]]}"
+                reason = (
+                    f"Time in {cm.tier_ids[ran[-1][0]]} ran out ({minutes} active min for {plan}/{severity}); "
+                    f"moved up to {cm.tier_ids[to]}."
+                )
+    base = st.held if current is not None else 0
+    escalate = tier > base and not solved
+    if tier > at:
+        since = now  # it enters the decided tier now; that tier's clock starts now
+        next_at = None
+    if not solved and not paused:
+        if next_at is None and limits[tier] is not None:
+            next_at = clock.add(since, limits[tier][1], pauses)  # type: ignore[index]
         if not escalate:
-            for fire_at, rule in pending:
-                if rule.rank > tier and (next_at is None or fire_at < next_at):
+            for i, fire_at in waiting.items():
+                if cm.rules[i].rank > tier and (next_at is None or fire_at < next_at):
                     next_at = fire_at
 
     # -- SLA ----------------------------------------------------------------------------------------------------
     reply_min, resolve_min = cm.sla[plan][severity]
+    after_created = after_entered if entered == created else clock.adder(created, pauses)
+    reply_by = after_created(reply_min)
+    resolve_by = after_created(resolve_min)
     first_reply = f.get("first_reply_at")
-    reply_by = clock.add(created, reply_min, pauses)
-    resolve_by = clock.add(created, resolve_min, pauses)
-    paused_minutes = int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0
     sla = Sla(
         reply_by=reply_by,
         resolve_by=resolve_by,
         calendar=cm.calendar_of[plan],
-        paused_minutes=paused_minutes,
+        paused_minutes=int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0,
         paused=paused,
         reply_breached=(first_reply if first_reply is not None else now) > reply_by,
         resolve_breached=not solved and now > resolve_by,
         _warn_inputs=(clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
     )
-
-    # -- who -----------------------------------------------------------------------------------------------------
-    tier_obj = cm.tiers[tier_id]
-    q = cm.queues[queue] if queue is not None else None
-    owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
-    backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
-    notify = cm.notify(tier_id, queue, trigger_notify, severity)
-    post = cm.post_resolution(f, tier_id)
+    tier_id = cm.tier_ids[tier]
+    owner, backup, notify, post = st.who(tier_id, queue, trigger_notify)
+    trace = _Trace(cm, f, st, defaulted, waiting, decided, paused, entered, ran, rule_id, tier_id)
     return Decision(
         escalate=escalate,
         tier=tier_id,
@@ -484,8 +470,147 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         post_resolution=post,
         rule_id=rule_id,
         reason=reason,
-        trace=tuple(trace),
+        _trace=trace,
         matrix_version=cm.version,
         evaluated_at=now,
         tier_entered_at=since,
     )
+
+
+class _Static:
+    """The time-independent part of a decision for one facts signature (plus severity, plan, tier, solved)."""
+
+    __slots__ = (
+        "_outcomes",
+        "_who",
+        "candidates",
+        "cm",
+        "current",
+        "entry",
+        "f",
+        "floor",
+        "held",
+        "hits",
+        "plan",
+        "severity",
+        "solved",
+    )
+
+    def __init__(
+        self, cm: CompiledMatrix, f: Mapping[str, Any], severity: str, plan: str, current: str | None, solved: bool
+    ) -> None:
+        self.cm, self.f, self.severity, self.plan, self.current, self.solved = cm, f, severity, plan, current, solved
+        self.held = cm.rank[current] if current is not None else 0
+        self.entry = cm.entry_rank[severity]
+        self.floor = max(self.held, self.entry)
+        self.hits = () if solved else tuple(rule.test(f) for rule in cm.rules)
+        candidates: list[tuple[int, int | None]] = []
+        for i, hit in enumerate(self.hits):  # hit rules up to the first that needs no time
+            if hit:
+                candidates.append((i, cm.rules[i].trigger.after))
+                if candidates[-1][1] is None:
+                    break
+        self.candidates: tuple[tuple[int, int | None], ...] = tuple(candidates)
+        self._outcomes: dict[int, tuple[int, str, str, str | None, int]] = {}
+        self._who: dict[tuple[str, str | None, int], tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = {}
+
+    def outcome(self, decided: int) -> tuple[int, str, str, str | None, int]:
+        """(tier rank, rule id, reason, queue, index of the trigger whose targets are notified or -1)."""
+        out = self._outcomes.get(decided)
+        if out is None:
+            out = self._outcomes[decided] = self._outcome(decided)
+        return out
+
+    def _outcome(self, decided: int) -> tuple[int, str, str, str | None, int]:
+        cm, floor, entry, severity = self.cm, self.floor, self.entry, self.severity
+        if decided < 0:
+            if entry > self.held:
+                return floor, f"severity:{severity}", f"{severity} tickets start at {cm.tier_ids[entry]}.", None, -1
+            return floor, "current_tier", f"Stays at {cm.tier_ids[floor]}: no rule moves it.", None, -1
+        rule = cm.rules[decided]
+        t = rule.trigger
+        tier, reason = floor, t.reason
+        if rule.rank > floor:
+            tier = rule.rank if (t.bypass or rule.rank == floor + 1) else floor + 1
+            if tier != rule.rank:
+                reason += f" Steps to {cm.tier_ids[tier]} first (no bypass to {t.tier})."
+        elif rule.rank < floor:
+            reason += f" Already at {cm.tier_ids[floor]}: tickets do not move down on their own."
+        return tier, t.id, reason, t.queue if tier == rule.rank else None, decided
+
+    def who(
+        self, tier_id: str, queue: str | None, trigger: int
+    ) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+        """Owner, backup, notification targets and post-resolution actions for the decided tier and queue."""
+        key = (tier_id, queue, trigger)
+        out = self._who.get(key)
+        if out is None:
+            cm = self.cm
+            tier_obj = cm.tiers[tier_id]
+            q = cm.queues[queue] if queue is not None else None
+            owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
+            backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
+            targets = tuple(cm.rules[trigger].trigger.notify) if trigger >= 0 else ()
+            notify = cm.notify(tier_id, queue, targets, self.severity)
+            out = self._who[key] = (owner, backup, notify, cm.post_resolution(self.f, tier_id))
+        return out
+
+
+class _Trace:
+    """The recipe of a decision's trace: the steps are rendered only when someone reads ``Decision.trace``."""
+
+    __slots__ = ("cm", "decided", "defaulted", "entered", "f", "paused", "ran", "rule_id", "st", "tier_id", "waiting")
+
+    def __init__(
+        self,
+        cm: CompiledMatrix,
+        f: Mapping[str, Any],
+        st: _Static,
+        defaulted: tuple[str, ...],
+        waiting: dict[int, datetime],
+        decided: int,
+        paused: bool,
+        entered: datetime,
+        ran: list[tuple[int, int, datetime, datetime]],
+        rule_id: str,
+        tier_id: str,
+    ) -> None:
+        self.cm, self.f, self.st, self.defaulted = cm, f, st, defaulted
+        self.waiting, self.decided, self.paused, self.entered = waiting, decided, paused, entered
+        self.ran, self.rule_id, self.tier_id = ran, rule_id, tier_id
+
+    def steps(self) -> tuple[TraceStep, ...]:
+        cm, f, st = self.cm, self.f, self.st
+        severity, plan = st.severity, st.plan
+        trace: list[TraceStep] = []
+        if "severity" in self.defaulted:
+            trace.append(TraceStep("defaults", "applied", f"severity absent: assumed {severity}"))
+        if "customer_tier" in self.defaulted:
+            trace.append(TraceStep("defaults", "applied", f"customer_tier absent: assumed {plan}"))
+        if st.entry > st.held:
+            entry_tier = cm.tier_ids[st.entry]
+            trace.append(
+                TraceStep(f"severity:{severity}", "applied", f"{severity} starts at {entry_tier} (entry tier)")
+            )
+        if st.solved:
+            trace.append(TraceStep("status", "applied", "ticket is solved: no escalation, clocks stopped"))
+        else:
+            for i, rule in enumerate(cm.rules):
+                t = rule.trigger
+                if not st.hits[i]:
+                    trace.append(TraceStep(t.id, "no_match", cond=t.when, facts=f))
+                elif i in self.waiting:
+                    trace.append(
+                        TraceStep(t.id, "pending", _pending_text(t, self.entered, self.waiting[i], self.paused))
+                    )
+                else:
+                    trace.append(TraceStep(t.id, "matched", cond=t.when, facts=f))
+                    break
+        for at, minutes, since, ran_out in self.ran:
+            tier = cm.tier_ids[at]
+            trace.append(
+                TraceStep(f"time:{tier}", "applied", _time_text(tier, minutes, plan, severity, since, ran_out))
+            )
+        if self.rule_id == "current_tier":
+            trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {self.tier_id}"))
+        return tuple(trace)

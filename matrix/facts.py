@@ -251,3 +251,55 @@ def parse_facts(raw: Any, vocabulary: Mapping[str, FactSpec]) -> dict[str, Any]:
             continue
         out[name] = _PARSERS[spec.kind](spec, value)
     return out
+
+
+class FactParser:
+    """``parse_facts`` for one vocabulary, prepared once: a parser per fact name, and a bounded memo of parsed
+    timestamps (the same ISO strings come back on every re-evaluation of a ticket, and parsing them with their
+    zone is the costliest check)."""
+
+    def __init__(self, vocabulary: Mapping[str, FactSpec]) -> None:
+        self._parsers: dict[str, Callable[[Any], Any]] = {}
+        for name, spec in vocabulary.items():
+            if spec.kind == ENUM:
+                self._parsers[name] = _enum_parser(spec)
+            elif spec.kind == DATETIME:
+                self._parsers[name] = lambda raw, name=name: self.instant(name, raw)  # type: ignore[misc]
+            else:
+                self._parsers[name] = lambda raw, spec=spec: _PARSERS[spec.kind](spec, raw)  # type: ignore[misc]
+        self._instants: dict[str, datetime] = {}
+
+    def instant(self, name: str, raw: Any) -> datetime:
+        if type(raw) is str:
+            value = self._instants.get(raw)
+            if value is None:
+                value = parse_datetime(name, raw)
+                if len(self._instants) >= 100_000:
+                    self._instants.clear()
+                self._instants[raw] = value
+            return value
+        return parse_datetime(name, raw)
+
+    def __call__(self, raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            raise FactError("facts", raw, "must be a JSON object")
+        parsers = self._parsers
+        out: dict[str, Any] = {}
+        for name, value in raw.items():
+            parse = parsers.get(name)
+            if parse is None:
+                raise FactError(str(name), value, "is not a fact this matrix declares")
+            if value is not None:
+                out[name] = parse(value)
+        return out
+
+
+def _enum_parser(spec: FactSpec) -> Callable[[Any], str]:
+    values = spec._value_set
+
+    def parse(raw: Any) -> str:
+        if type(raw) is str and raw in values:
+            return raw
+        return _parse_enum(spec, raw)  # a str subclass, or an error that names the field
+
+    return parse

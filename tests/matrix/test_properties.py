@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matrix import Matrix, default_matrix, evaluate
-from matrix.calendar import AlwaysOpen, BusinessHours
+from matrix.calendar import AlwaysOpen, BusinessHours, Clock
 from matrix.facts import CUSTOMER_TIERS, ISSUE_TYPES, SIGNALS, STATUSES, TIERS
 
 DM = default_matrix()
@@ -143,6 +143,21 @@ def test_pause_never_shortens_and_delays_at_most_its_length(
     # The delay in active time equals the active time the pause swallowed before the deadline.
     swallowed = clock.active_minutes(max(ps, start), min(pe, paused))
     assert abs(clock.active_minutes(start, paused) - minutes - swallowed) < 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([NY, BERLIN_SPLIT]),
+    st.integers(-60 * 24 * 900, 60 * 24 * 900).map(lambda m: T0 + timedelta(minutes=m, seconds=m % 7)),
+    st.floats(0.5, 60 * 24 * 40),
+    st.integers(0, 60 * 24 * 60),
+)
+def test_indexed_business_hours_equal_the_window_walk(clock: Any, start: datetime, minutes: float, span: int) -> None:
+    # The binary-searched index must give exactly what walking the open windows one by one gives, in any order
+    # of instants (the index grows backwards and forwards as it is asked).
+    assert clock.add(start, minutes) == Clock.add(clock, start, minutes)
+    end = start + timedelta(minutes=span)
+    assert abs(clock.active_minutes(start, end) - Clock.active_minutes(clock, start, end)) < 1e-9
 
 
 def test_business_hours_across_dst_change() -> None:
