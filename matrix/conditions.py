@@ -285,19 +285,40 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+Explainer = Callable[[Mapping[str, Any]], tuple[bool, str]]
+
+
 def explain(cond: Cond, facts: Mapping[str, Any]) -> tuple[bool, str]:
     """Evaluate slowly, saying why: the leaves that decided the outcome with the fact values they read."""
+    return compile_explainer(cond)(facts)
+
+
+def compile_explainer(cond: Cond) -> Explainer:
+    """``explain`` prepared once per condition: leaf texts rendered and predicates compiled ahead of time."""
     if "fact" in cond:
-        result = _leaf_predicate(cond["fact"], cond["op"], cond.get("value"))(facts)
-        name = cond["fact"]
-        seen = _show(facts[name]) if name in facts else "absent"
-        return result, f"{render(cond)} is {'true' if result else 'false'} ({name}={seen})"
+        test, name, text = _leaf_predicate(cond["fact"], cond["op"], cond.get("value")), cond["fact"], render(cond)
+
+        def leaf(facts: Mapping[str, Any]) -> tuple[bool, str]:
+            result = test(facts)
+            seen = _show(facts[name]) if name in facts else "absent"
+            return result, f"{text} is {'true' if result else 'false'} ({name}={seen})"
+
+        return leaf
     if "not" in cond:
-        result, why = explain(cond["not"], facts)
-        return not result, f"not[{why}]"
-    key = "all" if "all" in cond else "any"
-    results = [explain(c, facts) for c in cond[key]]
-    outcome = all(r for r, _ in results) if key == "all" else any(r for r, _ in results)
-    # A hit is explained by the leaves that made it true; a miss by the ones that made it false.
-    deciding = [w for r, w in results if r == outcome]
-    return outcome, "; ".join(deciding)
+        inner = compile_explainer(cond["not"])
+
+        def negated(facts: Mapping[str, Any]) -> tuple[bool, str]:
+            result, why = inner(facts)
+            return not result, f"not[{why}]"
+
+        return negated
+    every = "all" in cond
+    parts = tuple(compile_explainer(c) for c in cond["all" if every else "any"])
+
+    def group(facts: Mapping[str, Any]) -> tuple[bool, str]:
+        results = [part(facts) for part in parts]
+        outcome = all(r for r, _ in results) if every else any(r for r, _ in results)
+        # A hit is explained by the leaves that made it true; a miss by the ones that made it false.
+        return outcome, "; ".join(w for r, w in results if r == outcome)
+
+    return group

@@ -80,26 +80,26 @@ class TraceStep:
     looks at the trace gets the same text every time.
     """
 
-    __slots__ = ("_cond", "_detail", "_facts", "result", "rule")
+    __slots__ = ("_detail", "_explain", "_facts", "result", "rule")
 
     def __init__(
         self,
         rule: str,
         result: str,
         detail: str | Callable[[], str] | None = None,
-        cond: dict[str, Any] | None = None,
+        explain: conditions.Explainer | None = None,
         facts: Mapping[str, Any] | None = None,
     ) -> None:
         self.rule = rule
         self.result = result  # matched | no_match | pending | applied
         self._detail = detail
-        self._cond = cond
+        self._explain = explain  # the rule's condition, explained against ``facts``
         self._facts = facts
 
     @property
     def detail(self) -> str:
         if self._detail is None:
-            self._detail = conditions.explain(self._cond or {}, self._facts or {})[1]
+            self._detail = self._explain(self._facts or {})[1] if self._explain else ""
         elif callable(self._detail):
             self._detail = self._detail()
         return self._detail
@@ -181,6 +181,7 @@ class _Rule:
     trigger: Trigger
     test: conditions.Predicate
     rank: int
+    explain: conditions.Explainer
 
 
 class CompiledMatrix:
@@ -200,7 +201,10 @@ class CompiledMatrix:
         self.clocks: dict[str, Clock] = {p.id: calendars[p.calendar].clock() for p in m.plans}
         self.calendar_of = {p.id: p.calendar for p in m.plans}
         self.sla = {p.id: {s: (t.reply, t.resolve) for s, t in p.sla.items()} for p in m.plans}
-        self.rules = tuple(_Rule(t, conditions.compile_condition(t.when), self.rank[t.tier]) for t in m.triggers)
+        self.rules = tuple(
+            _Rule(t, conditions.compile_condition(t.when), self.rank[t.tier], conditions.compile_explainer(t.when))
+            for t in m.triggers
+        )
         # tier -> (next tier, {(plan, severity): minutes})
         self.time = {
             te.tier: (te.to, {(p, s): mins for p, by in te.minutes.items() for s, mins in by.items()})
@@ -598,13 +602,13 @@ class _Trace:
             for i, rule in enumerate(cm.rules):
                 t = rule.trigger
                 if not st.hits[i]:
-                    trace.append(TraceStep(t.id, "no_match", cond=t.when, facts=f))
+                    trace.append(TraceStep(t.id, "no_match", explain=rule.explain, facts=f))
                 elif i in self.waiting:
                     trace.append(
                         TraceStep(t.id, "pending", _pending_text(t, self.entered, self.waiting[i], self.paused))
                     )
                 else:
-                    trace.append(TraceStep(t.id, "matched", cond=t.when, facts=f))
+                    trace.append(TraceStep(t.id, "matched", explain=rule.explain, facts=f))
                     break
         for at, minutes, since, ran_out in self.ran:
             tier = cm.tier_ids[at]

@@ -145,7 +145,9 @@ def format_datetime(value: datetime | None) -> str | None:
     """The one wire form of an instant: UTC, whole seconds, a trailing Z."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:-6] + "Z"  # drop "+00:00"; whole seconds (truncated)
 
 
 def _parse_datetime(spec: FactSpec, raw: Any) -> datetime:
