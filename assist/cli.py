@@ -810,7 +810,9 @@ def eval_compare(
 def eval_replay(
     set_dir: Annotated[Path, typer.Argument(help="The labelled set whose tickets are re-decided.")],
     matrix: Annotated[Path, typer.Option("--matrix", help="The proposed matrix.")],
-    baseline: Annotated[Path | None, typer.Option(help="The matrix in force (default: shipped).")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="The matrix in force (default: the set's matrix, else the shipped one).")
+    ] = None,
     report: Annotated[
         Path | None, typer.Option(help="A report.json of this set whose facts to reuse (default: run the set first).")
     ] = None,
@@ -821,9 +823,10 @@ def eval_replay(
     cases that change."""
     import tempfile
 
-    from evals.runner import DEFAULT_NOW, load_cases, run
+    from evals.runner import DEFAULT_NOW, load_cases, run, set_matrix
     from matrix.replay import ReplayCase, replay
 
+    baseline = baseline or set_matrix(set_dir)
     with _errors():
         new = load_matrix(matrix)
         old = _load(baseline)
@@ -846,6 +849,29 @@ def eval_replay(
         typer.echo(f"  {dim}: " + ", ".join(f"{k} {v['before']}->{v['after']}" for k, v in counts.items()))
     for change in result.changes[:25]:
         typer.echo(f"  {change.id}: " + "; ".join(f"{k} {change.before[k]}->{change.after[k]}" for k in change.fields))
+
+
+@eval_app.command("matrix")
+def eval_matrix(
+    set_dir: Annotated[Path, typer.Argument(help="A labelled set (or any folder) with kb/tickets.jsonl.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the YAML here (default: print it).")] = None,
+) -> None:
+    """A starter matrix for the set's own queue names: the shipped matrix plus, for every queue label in its past
+    tickets, a front-line queue and a routing rule after the shipped rules (which still decide first).
+
+    `assist eval run` uses SET_DIR/matrix.yaml, else evals/matrices/<set name>.yaml, else the shipped matrix.
+    """
+    from evals.taxonomy import set_matrix_yaml
+
+    try:
+        text = set_matrix_yaml(set_dir)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -34,6 +34,7 @@ from ingest.pipeline import Ingestor, IngestSummary
 from ingest.registry import Registry, writer_lock
 from ingest.store import KnowledgeStore
 from matrix import Decision, Matrix, default_matrix, evaluate, load_matrix
+from matrix.errors import FactError
 from matrix.facts import parse_datetime
 
 # kb_confidence = logistic(A * s + C * agree + B): s = cosine similarity of the best cited chunk; agree = 1 when
@@ -212,9 +213,15 @@ class AssistService:
         facts: dict[str, Any] = {}
         provenance: dict[str, dict[str, Any]] = {}
         for name, inf in inferred.items():
-            if name in vocab and (name != "customer_tier" or inf.value in vocab[name].values):
-                facts[name] = sorted(inf.value) if isinstance(inf.value, frozenset) else inf.value
-                provenance[name] = inf.to_dict()
+            value = sorted(inf.value) if isinstance(inf.value, frozenset) else inf.value
+            if name not in vocab:
+                continue
+            try:
+                vocab[name].parse(value)
+            except FactError:
+                continue  # e.g. a CRM plan or a learned label this matrix has no value for: not a fact here
+            facts[name] = value
+            provenance[name] = inf.to_dict()
         for name, value in ticket.facts.items():  # explicit helpdesk facts always win
             facts[name] = value
             provenance[name] = {"value": value, "source": "helpdesk"}

@@ -55,6 +55,15 @@ def load_cases(set_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
     return cases
 
 
+def set_matrix(set_dir: Path) -> Path | None:
+    """The matrix for a set's taxonomy: its own matrix.yaml, else the one this project keeps for it under
+    evals/matrices/<set name>.yaml (made with ``assist eval matrix``), else None (the shipped default)."""
+    for path in (set_dir / "matrix.yaml", Path(__file__).parent / "matrices" / f"{set_dir.name}.yaml"):
+        if path.is_file():
+            return path
+    return None
+
+
 def ingest_kb(set_dir: Path, data_dir: Path, embedder: Any, progress: bool) -> list[dict[str, Any]]:
     from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
     from ingest.pipeline import ingest
@@ -106,7 +115,7 @@ def run(
     from ingest.embed import MiniLMEmbedder
 
     cases = load_cases(set_dir, limit)
-    matrix_path = matrix_path or (set_dir / "matrix.yaml" if (set_dir / "matrix.yaml").exists() else None)
+    matrix_path = matrix_path or set_matrix(set_dir)
     data_dir = out_dir / "kb"
     if data_dir.exists():
         shutil.rmtree(data_dir)  # a fresh store every run: nothing from an earlier run can leak into scores
@@ -178,6 +187,7 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         "kept": bool(body["deflected"]),
         "kept_at_t1": (not body["decision"]["escalate"]) and body["decision"]["tier"] == "T1" and bool(cited),
         "tier": body["decision"]["tier"],
+        "queue": body["decision"]["queue"],
         "rule_id": body["decision"]["rule_id"],
         "routing": {k: v["value"] for k, v in body["routing"].items()},
         "facts": debug.get("facts", {}),
@@ -290,7 +300,7 @@ def _report(
             {k: r[k] for k in ("id", "subject", "body", "answer", "cited", "relevant", "confidence")} for r in worst
         ],
         "cases": [
-            {k: r[k] for k in ("id", "tier", "rule_id", "kept", "confidence", "cited", "routing", "facts")}
+            {k: r[k] for k in ("id", "tier", "queue", "rule_id", "kept", "confidence", "cited", "routing", "facts")}
             for r in rows
         ],
     }
