@@ -110,10 +110,17 @@ class CitationOut(BaseModel):
     score: float
 
 
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None = Field(description="null when the model has no known price")
+
+
 class AnswerOut(BaseModel):
     text: str
     mode: str
     llm_error: str | None = None
+    usage: UsageOut | None = Field(None, description="tokens and cost of the LLM calls; null for extractive answers")
 
 
 class FactOut(BaseModel):

@@ -15,7 +15,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlparse
 
 from assist.retrieval import ScoredChunk
@@ -109,6 +109,7 @@ class Answer:
     mode: str  # extractive | llm:<model> | none
     internal_notes: list[Citation] = field(default_factory=list)  # agent-only context, never in `text`
     llm_error: str | None = None
+    usage: Usage | None = None  # tokens and cost of the model calls; None when no model was called
 
 
 def sanitize(text: str, link_hosts: frozenset[str] = frozenset()) -> str:
@@ -215,9 +216,35 @@ def extractive_answer(
     return Answer(" ".join(parts), citations, "extractive", notes)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and cost of every call one answer took (retries and fallbacks that got a reply included)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0  # None: a model with no known price (set ASSIST_LLM_*_USD_PER_MTOK)
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
+        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens, cost)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": self.cost_usd,
+        }
+
+
+class Completion(NamedTuple):
+    text: str
+    model: str  # the model that answered (a fallback, maybe)
+    usage: Usage
+
+
 class LLM(Protocol):
-    def complete(self, messages: list[dict[str, str]]) -> tuple[str, str]:
-        """Return (text, model that answered). Raise on failure after retries and fallbacks."""
+    def complete(self, messages: list[dict[str, str]]) -> Completion:
+        """The reply, the model that gave it, and what it cost. Raise on failure after retries and fallbacks."""
         ...
 
 
@@ -244,14 +271,28 @@ class LiteLLMClient:
         fallbacks: list[str] | None = None,
         timeout: float = 20.0,
         retries: int = 2,
+        prices: tuple[float, float] | None = None,
     ) -> None:
         self.models = [model, *(fallbacks or [])]
         self.api_base = api_base
         self.api_key = api_key
         self.timeout = timeout
         self.retries = retries
+        self.prices = prices  # USD per million (prompt, completion) tokens; None: litellm's price map
 
-    def complete(self, messages: list[dict[str, str]]) -> tuple[str, str]:
+    def _usage(self, litellm: Any, resp: Any) -> Usage:
+        tokens = getattr(resp, "usage", None)
+        prompt = int(getattr(tokens, "prompt_tokens", 0) or 0)
+        completion = int(getattr(tokens, "completion_tokens", 0) or 0)
+        if self.prices is not None:
+            return Usage(prompt, completion, (prompt * self.prices[0] + completion * self.prices[1]) / 1e6)
+        try:
+            cost: float | None = float(litellm.completion_cost(completion_response=resp))
+        except Exception:  # litellm raises for a model missing from its price map (self-hosted, a proxy alias)
+            cost = None
+        return Usage(prompt, completion, cost)
+
+    def complete(self, messages: list[dict[str, str]]) -> Completion:
         # Offline by default: litellm would otherwise fetch its model price map over the network at import.
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm
@@ -260,6 +301,7 @@ class LiteLLMClient:
         litellm.suppress_debug_info = True  # no "Give Feedback" banners on stdout
 
         errors = []
+        spent = Usage()
         deadline = time.monotonic() + self.timeout * (self.retries + 1) * len(self.models)
         for model in self.models:
             for attempt in range(self.retries + 1):
@@ -276,9 +318,10 @@ class LiteLLMClient:
                         num_retries=0,
                         temperature=0,
                     )
+                    spent += self._usage(litellm, resp)
                     text = resp.choices[0].message.content or ""
                     if text.strip():
-                        return text, model
+                        return Completion(text, model, spent)
                     errors.append(f"{model}: empty reply")
                 except Exception as exc:
                     errors.append(f"{model}: {type(exc).__name__}: {str(exc)[:200]}")
@@ -308,13 +351,14 @@ def llm_answer(
         },
     ]
     try:
-        text, model = llm.complete(messages)
+        text, model, usage = llm.complete(messages)
     except RuntimeError as exc:
         fallback.llm_error = str(exc)
         return fallback
     cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(sources)})
     if not cited:
         fallback.llm_error = "the model cited no source; extractive answer used"
+        fallback.usage = usage  # the call was paid for even though its reply was not used
         return fallback
     citations = [_citation(n, sources[n - 1], sources[n - 1].text) for n in cited]
-    return Answer(sanitize(text, link_hosts), citations, f"llm:{model}", fallback.internal_notes)
+    return Answer(sanitize(text, link_hosts), citations, f"llm:{model}", fallback.internal_notes, usage=usage)

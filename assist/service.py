@@ -171,6 +171,9 @@ class AssistService:
             s.llm_fallbacks,
             s.llm_timeout_seconds,
             s.llm_retries,
+            (s.llm_input_usd_per_mtok or 0.0, s.llm_output_usd_per_mtok or 0.0)
+            if s.llm_input_usd_per_mtok is not None or s.llm_output_usd_per_mtok is not None
+            else None,
         )
 
     # ----------------------------------------------------------------------------------------------------------
@@ -238,7 +241,12 @@ class AssistService:
         body: dict[str, Any] = {
             "ticket_id": ticket.ticket_id,
             "account_id": ticket.account_id,
-            "answer": {"text": answer.text, "mode": answer.mode, "llm_error": answer.llm_error},
+            "answer": {
+                "text": answer.text,
+                "mode": answer.mode,
+                "llm_error": answer.llm_error,
+                "usage": answer.usage.to_dict() if answer.usage else None,
+            },
             "citations": [c.to_dict() for c in answer.citations],
             "internal_notes": [c.to_dict() for c in answer.internal_notes],
             "confidence": kb_conf,

@@ -28,6 +28,10 @@ class Settings(BaseModel):
     llm_fallbacks: list[str] = Field(default_factory=list)
     llm_timeout_seconds: float = Field(20.0, gt=0, le=300)
     llm_retries: int = Field(2, ge=0, le=10)
+    # Prices in USD per million prompt / completion tokens, for models litellm has no price for (self-hosted, a
+    # proxy alias) or a negotiated rate. Unset: litellm's bundled price map; unknown there: cost is null.
+    llm_input_usd_per_mtok: float | None = Field(None, ge=0)
+    llm_output_usd_per_mtok: float | None = Field(None, ge=0)
     torch_threads: int | None = Field(None, ge=1, le=64)
     retrieval_k: int = Field(8, ge=1, le=50)
     # A ticket counts as deflected only when Tier 1 keeps it with a cited answer at least this confident. 0.8 is

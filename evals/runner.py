@@ -172,6 +172,8 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         [labels["reference_answer"]] if labels.get("reference_answer") else []
     )
     contexts = [c.text for c in debug["chunks"][:5]]
+    # Extractive answers call no model: they cost 0. With --llm: litellm's price for the tokens (None: unpriced).
+    usage = body["answer"]["usage"] or {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
     return {
         "id": case["id"],
         "subject": case.get("subject"),
@@ -196,7 +198,19 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         else None,
         "context": metrics.context_precision_recall(contexts, references) if references else None,
         "ms": {**debug["ms"], "total": total_ms, "dense_only": t_dense, "bm25_only": t_bm25},
-        "cost_usd": 0.0,  # extractive: no model calls. With --llm, provider cost is not yet recorded.
+        "cost_usd": usage["cost_usd"],
+        "tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+    }
+
+
+def _cost(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Model cost per case. Unpriced calls (a model litellm has no price for) are counted, not guessed."""
+    priced = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
+    return {
+        "per_case_usd": statistics.fmean(priced) if priced else None,
+        "total_usd": sum(priced) if priced else None,
+        "tokens_per_case": statistics.fmean(r["tokens"] for r in rows) if rows else 0.0,
+        "n_unpriced": len(rows) - len(priced),
     }
 
 
@@ -288,7 +302,7 @@ def _report(
         "latency": {
             stage: _stats([r["ms"][stage] for r in rows]) for stage in ("retrieval", "answer", "decision", "total")
         },
-        "cost": {"per_case_usd": 0.0 if not llm else None},
+        "cost": _cost(rows),
         "threshold_curve": curve,
         "baselines": {
             "bm25": {"retrieval": metrics.retrieval_summary([(r["bm25"], set(r["relevant"])) for r in rows])},

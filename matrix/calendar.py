@@ -22,6 +22,8 @@ _MINUTE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
 _US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY_US = 86_400_000_000
+_BUCKET = 256 * _DAY_US
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
 
@@ -36,6 +38,7 @@ class _Index(NamedTuple):
     first: date  # local days [first, last) are indexed
     last: date
     lo: int  # the first day's local midnight, microseconds since the epoch
+    hi: int  # ... and the local midnight that ends the last day
     starts: list[int]  # open windows, microseconds since the epoch
     ends: list[int]
     cum: list[int]  # open microseconds before each window
@@ -127,7 +130,7 @@ class BusinessHours(Clock):
         self.holidays = frozenset(holidays)
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
-        self._index: _Index | None = None  # see _build
+        self._indexes: dict[int, _Index] = {}  # see _open_before
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -168,26 +171,32 @@ class BusinessHours(Clock):
                     total += ends[-1] - starts[-1]
             day += _DAY
         lo = (datetime.combine(first, time(0), self.zone) - _EPOCH) // _US
-        index = _Index(
-            first, last, lo, starts, ends, cum, [c + e - s for c, s, e in zip(cum, starts, ends, strict=True)]
-        )
-        self._index = index
-        return index
+        hi = (datetime.combine(last, time(0), self.zone) - _EPOCH) // _US
+        cum_end = [c + e - s for c, s, e in zip(cum, starts, ends, strict=True)]
+        return _Index(first, last, lo, hi, starts, ends, cum, cum_end)
 
-    def _open_before(self, t: int, need: int = 0, until: int = 0) -> tuple[_Index, int] | None:
+    def _open_before(self, t: int, need: int = 0, until: int | None = None) -> tuple[_Index, int] | None:
         """The index and the open microseconds in it before instant ``t``, once the index covers ``t``, ``need``
-        open microseconds after it and the instant ``until``; None if the calendar has not that much open time."""
-        ix = self._index
-        if ix is None or t < ix.lo:
-            first = (_EPOCH + timedelta(microseconds=t)).astimezone(self.zone).date() - timedelta(days=7)
-            ix = self._build(first, max(first + timedelta(days=400), ix.last if ix else first))
+        open microseconds after it and the instant ``until``; None if the calendar has not that much open time.
+
+        One index per 256-day bucket of instants (so tickets from different years do not rebuild each other's),
+        each starting a week before its bucket and grown forward when a window reaches past its end."""
+        bucket = t // _BUCKET
+        ix = self._indexes.get(bucket)
+        if ix is None:
+            first = _instant(bucket * _BUCKET).astimezone(self.zone).date() - timedelta(days=7)
+            ix = self._build(first, first + timedelta(days=400))
+        horizon = t + (_MAX_DAYS + len(self.holidays)) * _DAY_US
         while True:
             i = bisect_right(ix.ends, t)
             if i < len(ix.ends):
                 before = ix.cum[i] + max(0, t - ix.starts[i])
-                if ix.cum_end[-1] - before >= need and ix.ends[-1] >= until:
+                if ix.cum_end[-1] - before >= need and (until is None or ix.ends[-1] >= until):
+                    if len(self._indexes) >= 64:  # bounded: a worker that sees many years keeps the recent ones
+                        self._indexes.clear()
+                    self._indexes[bucket] = ix
                     return ix, before
-            if (ix.last - ix.first).days > 2 * _MAX_DAYS + len(self.holidays):
+            if ix.hi > horizon:
                 return None
             ix = self._build(ix.first, ix.last + timedelta(days=366))
 

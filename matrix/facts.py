@@ -138,6 +138,8 @@ def parse_datetime(name: str, raw: Any) -> datetime:
         raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z")
     if value.tzinfo is None or value.utcoffset() is None:
         raise FactError(name, raw, "must carry a time zone (e.g. a trailing Z for UTC)")
+    if not 1900 <= value.year <= 9000:  # room for SLA arithmetic years ahead without leaving datetime's range
+        raise FactError(name, raw, "must be between the years 1900 and 9000")
     return value.astimezone(UTC)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from assist.answer import LiteLLMClient, llm_answer
 from assist.retrieval import ScoredChunk
 
@@ -95,3 +97,43 @@ def test_uncited_reply_is_not_trusted_and_output_is_sanitised() -> None:
         answer = llm_answer("export", CHUNKS, _client(server, retries=0))
     assert answer.mode.startswith("llm:")
     assert "evil.example" not in answer.text and "![" not in answer.text
+
+
+def test_usage_and_cost_are_recorded_per_answer() -> None:
+    with ScriptedLLM() as server:
+        # A model in litellm's bundled price map: cost = tokens x its listed prices.
+        server.script.extend([("status", 429), ("reply", "Use the export API [1].")])
+        priced = llm_answer("export", CHUNKS, _client(server, model="openai/gpt-4o-mini"))
+        # A model litellm has no price for: tokens counted, cost unknown (null), never guessed.
+        server.script.append(("reply", "Use the export API [1]."))
+        unpriced = llm_answer("export", CHUNKS, _client(server))
+        # Configured prices (USD per million prompt / completion tokens) win over the map.
+        server.script.append(("reply", "Use the export API [1]."))
+        configured = llm_answer("export", CHUNKS, _client(server, prices=(1.0, 3.0)))
+        # A reply that cites nothing is not used, but it was paid for.
+        server.script.append(("reply", "No idea."))
+        uncited = llm_answer("export", CHUNKS, _client(server, prices=(1.0, 3.0)))
+    import litellm
+
+    price = litellm.model_cost["gpt-4o-mini"]
+    assert priced.usage is not None and (priced.usage.prompt_tokens, priced.usage.completion_tokens) == (10, 10)
+    assert priced.usage.cost_usd == pytest.approx(
+        10 * price["input_cost_per_token"] + 10 * price["output_cost_per_token"]
+    )
+    assert unpriced.usage is not None and unpriced.usage.cost_usd is None and unpriced.usage.prompt_tokens == 10
+    assert configured.usage is not None and configured.usage.cost_usd == pytest.approx(40 / 1e6)
+    assert (
+        uncited.mode == "extractive" and uncited.usage is not None and uncited.usage.cost_usd == pytest.approx(40 / 1e6)
+    )
+
+
+def test_eval_cost_summary_counts_unpriced_cases() -> None:
+    from evals.runner import _cost
+
+    rows = [{"cost_usd": 0.002, "tokens": 300}, {"cost_usd": 0.004, "tokens": 500}, {"cost_usd": None, "tokens": 100}]
+    assert _cost(rows) == {
+        "per_case_usd": pytest.approx(0.003),
+        "total_usd": pytest.approx(0.006),
+        "tokens_per_case": pytest.approx(300.0),
+        "n_unpriced": 1,
+    }

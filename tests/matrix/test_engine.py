@@ -139,6 +139,7 @@ def test_notify_merges_tier_queue_and_severity_without_duplicates(dm: Matrix) ->
         ({"created_at": "yesterday"}, "created_at"),
         ({"created_at": "2026-03-02T10:00:00"}, "created_at"),
         ({"created_at": "2027-03-02T10:00:00Z"}, "created_at"),
+        ({"first_reply_at": "0001-01-01T00:00:00Z"}, "first_reply_at"),
         ({"pauses": [{"start": "2026-03-02T10:00:00Z", "end": "2026-03-02T09:00:00Z"}]}, "pauses[0].end"),
         ({"mood": "angry"}, "mood"),
     ],

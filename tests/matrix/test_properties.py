@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,6 +159,17 @@ def test_indexed_business_hours_equal_the_window_walk(clock: Any, start: datetim
     assert clock.add(start, minutes) == Clock.add(clock, start, minutes)
     end = start + timedelta(minutes=span)
     assert abs(clock.active_minutes(start, end) - Clock.active_minutes(clock, start, end)) < 1e-9
+
+
+@pytest.mark.parametrize("year", [1900, 1969, 1970, 2028, 2100, 9000])
+def test_indexed_business_hours_far_from_each_other(year: int) -> None:
+    # Instants years apart (an ancient created_at next to a future one) each get their own index.
+    clock = BusinessHours("America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)}, [date(2026, 11, 26)])
+    for start in (datetime(2026, 3, 2, 12, tzinfo=UTC), datetime(year, 1, 3, 12, tzinfo=UTC)):
+        assert clock.add(start, 480) == Clock.add(clock, start, 480)
+        assert clock.active_minutes(start, start + timedelta(days=9)) == Clock.active_minutes(
+            clock, start, start + timedelta(days=9)
+        )
 
 
 def test_business_hours_across_dst_change() -> None:
