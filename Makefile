@@ -52,7 +52,7 @@ bench: setup  ## print benchmark figures (see README)
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (installs pip-tools into .venv first)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --no-emit-index-url --unsafe-package torch -c constraints.txt -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --extra evals --strip-extras --no-emit-index-url --unsafe-package torch -c constraints.txt -o requirements.lock pyproject.toml
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

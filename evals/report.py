@@ -111,17 +111,36 @@ def render_html(r: dict[str, Any]) -> str:
     )
     g = r["grounding"]
     rg = r["ragas"]
+    own = rg.get("in_house", {})
     parts.append("<h2>Answers</h2>")
     parts.append(
         _table(
-            ["grounding token-F1", "context precision", "context recall", "faithfulness", "answer relevancy"],
+            [
+                "grounding token-F1",
+                "context precision / recall (ours, token overlap)",
+                "faithfulness",
+                "answer relevancy",
+            ],
             [
                 [
                     _num(g.get("token_f1")),
-                    _num(rg.get("context_precision")),
-                    _num(rg.get("context_recall")),
+                    f"{_num(own.get('context_precision'))} / {_num(own.get('context_recall'))}",
                     _num(rg.get("faithfulness")),
                     _num(rg.get("answer_relevancy")),
+                ]
+            ],
+        )
+    )
+    parts.append(f"<h3>ragas {escape(str(rg.get('version') or 'not installed'))}</h3>")
+    parts.append(
+        _table(
+            ["context precision (string)", "context recall (string)", "id context precision", "id context recall"],
+            [
+                [
+                    _num(rg.get("context_precision")),
+                    _num(rg.get("context_recall")),
+                    _num(rg.get("id_context_precision")),
+                    _num(rg.get("id_context_recall")),
                 ]
             ],
         )

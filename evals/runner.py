@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evals import metrics
+from evals import metrics, ragas_metrics
+from evals.ragas_metrics import Sample
 
 # Cases without a created_at are decided as of this fixed instant, so reports are reproducible.
 DEFAULT_NOW = datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
@@ -111,7 +112,7 @@ def run(
     progress: bool = True,
 ) -> dict[str, Any]:
     from assist.service import AssistService, TicketIn
-    from assist.settings import Settings
+    from assist.settings import settings_from_env
     from ingest.embed import MiniLMEmbedder
 
     cases = load_cases(set_dir, limit)
@@ -124,7 +125,18 @@ def run(
     t0 = time.perf_counter()
     ingested = ingest_kb(set_dir, data_dir, embedder, progress)
     ingest_seconds = time.perf_counter() - t0
-    settings = Settings(data_dir=data_dir, matrix_path=matrix_path, llm_model=llm, demo_kb=False)
+    # The LLM's API base, key, fallbacks and prices come from the ASSIST_* environment, as for `assist serve`;
+    # the store, database and matrix are this run's own.
+    settings = settings_from_env().model_copy(
+        update={
+            "data_dir": data_dir,
+            "matrix_path": matrix_path,
+            "llm_model": llm,
+            "database_url": None,
+            "chroma_url": None,
+            "demo_kb": False,
+        }
+    )
     service = AssistService(settings).start()
     assert service.retriever is not None and service.store is not None
     service.store.embedder = embedder
@@ -138,6 +150,7 @@ def run(
     for case in iterator:
         rows.append(_run_case(service, case, TicketIn, progress))
     report = _report(set_dir, cases, rows, service, matrix_path, llm, ingested, ingest_seconds)
+    report["ragas"] = _ragas(rows, settings, embedder)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=False, default=str), encoding="utf-8")
     from evals.report import render_html
 
@@ -172,6 +185,14 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         [labels["reference_answer"]] if labels.get("reference_answer") else []
     )
     contexts = [c.text for c in debug["chunks"][:5]]
+    sample = Sample(
+        user_input=query,
+        response=body["answer"]["text"],
+        retrieved_contexts=contexts,
+        retrieved_ids=list(dict.fromkeys(c.source_id for c in debug["chunks"][:5])),
+        reference_contexts=references,
+        reference_ids=sorted(relevant),
+    )
     # Extractive answers call no model: they cost 0. With --llm: litellm's price for the tokens (None: unpriced).
     usage = body["answer"]["usage"] or {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
     return {
@@ -198,9 +219,37 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         else None,
         "context": metrics.context_precision_recall(contexts, references) if references else None,
         "ms": {**debug["ms"], "total": total_ms, "dense_only": t_dense, "bm25_only": t_bm25},
+        "sample": sample,
         "cost_usd": usage["cost_usd"],
         "tokens": usage["prompt_tokens"] + usage["completion_tokens"],
     }
+
+
+def _ragas(rows: list[dict[str, Any]], settings: Any, embedder: Any) -> dict[str, Any]:
+    """ragas' reference-based metrics always, the LLM-judged ones with --llm; our token-overlap context
+    precision/recall next to them (ragas' string similarity is strict: a paraphrase scores 0)."""
+    contexts = [r["context"] for r in rows if r["context"] is not None]
+    out: dict[str, Any] = {
+        "in_house": {
+            "context_precision": statistics.fmean(c[0] for c in contexts) if contexts else None,
+            "context_recall": statistics.fmean(c[1] for c in contexts) if contexts else None,
+            "n": len(contexts),
+        },
+        "faithfulness": None,
+        "answer_relevancy": None,
+    }
+    samples = [r["sample"] for r in rows]
+    if ragas_metrics.available() is None:
+        out.update(
+            {"version": None, "context_precision": None, "context_recall": None, "note": "ragas is not installed"}
+        )
+        return out
+    out.update(ragas_metrics.reference_scores(samples))
+    if settings.llm_model:
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        judge = ragas_metrics.Judge(settings.llm_model, settings.llm_api_base, key)
+        out.update(ragas_metrics.judged_scores(samples, judge, embedder))
+    return out
 
 
 def _cost(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -259,7 +308,6 @@ def _report(
             baseline_routing[label] = metrics.classification(gold, [tfidf[label][i] for i, _ in scored])
 
     grounding = [r["grounding"] for r in rows if r["grounding"] is not None]
-    contexts = [r["context"] for r in rows if r["context"] is not None]
     curve = []
     for t in THRESHOLDS:
 
@@ -292,13 +340,7 @@ def _report(
         "retrieval": metrics.retrieval_summary([(r["ranked"], set(r["relevant"])) for r in rows]),
         "grounding": {"n": len(grounding), "token_f1": statistics.fmean(grounding) if grounding else None},
         "routing": routing,
-        "ragas": {
-            "note": "non-LLM reference-based context metrics computed in-house (ragas itself is not installed)",
-            "context_precision": statistics.fmean(c[0] for c in contexts) if contexts else None,
-            "context_recall": statistics.fmean(c[1] for c in contexts) if contexts else None,
-            "faithfulness": None,
-            "answer_relevancy": None,
-        },
+        "ragas": {},  # filled by run(): it needs the settings and the embedder
         "latency": {
             stage: _stats([r["ms"][stage] for r in rows]) for stage in ("retrieval", "answer", "decision", "total")
         },

@@ -24,6 +24,10 @@ def test_techqa_slice_report_shape_and_reproducibility(tmp_path: Path) -> None:
         assert key in a["baselines"]["bm25"]["retrieval"] and key in a["baselines"]["dense"]["retrieval"]
     assert a["retrieval"]["n"] == 6 and a["retrieval"]["recall@10"] >= 0.8  # gold technotes are found
     assert {"ragas", "latency", "routing", "baselines"} <= set(a)
+    rg = a["ragas"]  # ragas itself, without a judge: the reference-based metrics only
+    assert rg["version"] and rg["faithfulness"] is None and rg["answer_relevancy"] is None
+    assert rg["id_context_recall_n"] == 6 and 0.5 <= rg["id_context_recall"] <= 1.0
+    assert a["cost"]["per_case_usd"] == 0.0 and a["cost"]["n_unpriced"] == 0  # extractive: no model calls
     html = (tmp_path / "a" / "report.html").read_text()
     assert "Deflection against the confidence threshold" in html and "<script" not in html
     b = run(SLICE, tmp_path / "b", progress=False)
