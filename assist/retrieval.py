@@ -11,8 +11,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
-
 from ingest.documents import PUBLIC
 from ingest.store import KnowledgeStore
 
@@ -53,95 +51,92 @@ class DenseRetriever:
     ) -> list[ScoredChunk]:
         if vector is None:
             vector = self.store.embedder.embed([query])[0]
-        res = self.store.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=k,
-            where={"account": {"$in": allowed_accounts(account)}},
-            include=["documents", "metadatas", "distances"],
-        )
         out = []
-        for rank, (cid, doc, meta, dist) in enumerate(
-            zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True), 1
-        ):
-            sim = 1.0 - float(dist)
-            out.append(ScoredChunk(cid, doc, dict(meta), sim, {"dense": rank}, sim))
+        for rank, hit in enumerate(self.store.query(vector, allowed_accounts(account), k), 1):
+            sim = 1.0 - hit.distance
+            out.append(ScoredChunk(hit.id, hit.text, hit.metadata, sim, {"dense": rank}, sim))
         return out
 
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
-class LexicalRetriever:
-    """BM25 over every chunk in the store, masked to the allow-list at query time (bm25s ``weight_mask``).
+@dataclass
+class _Bm25:
+    """The BM25 index of one access scope, and the chunk count it was built for."""
 
-    The index is rebuilt when the store's chunk count changes, or on ``refresh()`` after an in-process write.
+    count: int
+    index: Any
+    ids: list[str]
+    docs: list[str]
+    metas: list[dict[str, Any]]
+
+
+class LexicalRetriever:
+    """BM25 per access scope (bm25s), like the store: a query of account A searches A's index and the public one.
+
+    An index is rebuilt when its scope's chunk count changes (checked per query, one cheap count per scope), or
+    on ``refresh()`` after an in-process write. The two result lists are merged by BM25 score: each index has its
+    own term statistics, so the merge is approximate, and rank fusion with the dense stage follows anyway.
     """
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._built_for = -1
-        self._index: Any = None
-        self._ids: list[str] = []
-        self._docs: list[str] = []
-        self._metas: list[dict[str, Any]] = []
-        self._accounts = np.array([], dtype=object)
+        self._indexes: dict[str, _Bm25] = {}
 
     def refresh(self) -> None:
         with self._lock:
-            self._built_for = -1
+            self._indexes.clear()
 
-    def _ensure(self) -> None:
-        count = self.store.count()
-        if count == self._built_for:
-            return
+    def _index(self, account: str) -> _Bm25 | None:
+        count = self.store.count([account])
+        have = self._indexes.get(account)
+        if have is not None and have.count == count:
+            return have
+        if count == 0:
+            return None
         with self._lock:
-            if count == self._built_for:
-                return
+            have = self._indexes.get(account)
+            if have is not None and have.count == count:
+                return have
             import bm25s
 
             ids: list[str] = []
             docs: list[str] = []
             metas: list[dict[str, Any]] = []
-            offset = 0
-            while True:
-                page = self.store.collection.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-                if not page["ids"]:
-                    break
+            for page in self.store.pages([account], include=["documents", "metadatas"]):
                 ids += page["ids"]
                 docs += page["documents"]
                 metas += [dict(m) for m in page["metadatas"]]
-                offset += len(page["ids"])
-            index = None
-            if docs:
-                index = bm25s.BM25()
-                index.index(bm25s.tokenize(docs, stopwords="en", show_progress=False), show_progress=False)
-            self._index, self._ids, self._docs, self._metas = index, ids, docs, metas
-            self._accounts = np.array([m.get("account") for m in metas], dtype=object)
-            self._built_for = count
+            index = bm25s.BM25()
+            index.index(bm25s.tokenize(docs, stopwords="en", show_progress=False), show_progress=False)
+            built = self._indexes[account] = _Bm25(count, index, ids, docs, metas)
+            return built
 
     def retrieve(self, query: str, account: str | None, k: int = 8) -> list[ScoredChunk]:
         import bm25s
 
-        self._ensure()
-        index = self._index
-        if index is None or not _TOKEN.search(query):
+        if not _TOKEN.search(query):
             return []
-        mask = np.isin(self._accounts, allowed_accounts(account)).astype(np.float32)
-        allowed = int(mask.sum())
-        if allowed == 0:
+        # Tokens as strings: each index maps them to its own vocabulary.
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False, return_ids=False)
+        if not tokens or not tokens[0]:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-        if not tokens.vocab:
-            return []
-        docs, scores = index.retrieve(tokens, k=min(k, allowed), show_progress=False, weight_mask=mask)
-        out = []
-        for rank, (i, score) in enumerate(zip(docs[0], scores[0], strict=True), 1):
-            if score <= 0 or mask[int(i)] == 0:
-                continue  # the mask zeroes scores; never return a chunk outside the allow-list
-            i = int(i)
-            out.append(ScoredChunk(self._ids[i], self._docs[i], self._metas[i], float(score), {"bm25": rank}))
-        return out
+        found: list[tuple[float, str, str, dict[str, Any]]] = []
+        for scope in allowed_accounts(account):
+            bm = self._index(scope)
+            if bm is None:
+                continue
+            docs, scores = bm.index.retrieve(tokens, k=min(k, len(bm.ids)), show_progress=False)
+            for i, score in zip(docs[0], scores[0], strict=True):
+                if score > 0:
+                    found.append((float(score), bm.ids[int(i)], bm.docs[int(i)], bm.metas[int(i)]))
+        found.sort(key=lambda f: (-f[0], f[1]))
+        return [
+            ScoredChunk(cid, doc, meta, score, {"bm25": rank})
+            for rank, (score, cid, doc, meta) in enumerate(found[:k], 1)
+        ]
 
 
 class HybridRetriever:

@@ -8,8 +8,10 @@ accounts — a queue name is routing metadata, not customer content — but neve
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +31,26 @@ class Prediction:
 
 
 class HistoryRouter:
-    def __init__(self, store: KnowledgeStore, min_examples: int = 20) -> None:
+    """Refits when the store's size changed, looked at most every ``recheck_seconds`` (counting every scope of
+    the store on each request would cost more than routing), or at once after ``refresh()``."""
+
+    def __init__(self, store: KnowledgeStore, min_examples: int = 20, recheck_seconds: float = 30.0) -> None:
         self.store = store
         self.min_examples = min_examples
+        self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._fitted_for = -1
+        self._checked_at = -math.inf
         self._models: dict[str, tuple[Any, int]] = {}
 
+    def refresh(self) -> None:
+        self._checked_at = -math.inf
+
     def _ensure(self) -> None:
+        if time.monotonic() - self._checked_at < self.recheck_seconds:
+            return
         count = self.store.count()
+        self._checked_at = time.monotonic()
         if count == self._fitted_for:
             return
         with self._lock:
@@ -49,19 +62,12 @@ class HistoryRouter:
             vectors: list[Any] = []
             texts: list[str] = []
             metas: list[dict[str, Any]] = []
-            offset = 0
             where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
-            while True:
-                page = self.store.collection.get(
-                    where=where, include=["embeddings", "metadatas", "documents"], limit=5000, offset=offset
-                )
-                if not page["ids"]:
-                    break
+            for page in self.store.pages(where=where, include=["embeddings", "metadatas", "documents"]):
                 vectors += list(page["embeddings"])
                 # The question part only: the resolution text describes the fix, not where the ticket belongs.
                 texts += [re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0] for d in page["documents"]]
                 metas += [dict(m) for m in page["metadatas"]]
-                offset += len(page["ids"])
             models: dict[str, tuple[Any, int]] = {}
             for label in LABELS:
                 rows = [i for i, m in enumerate(metas) if m.get(label)]

@@ -149,6 +149,8 @@ class AssistService:
         except RuntimeError as exc:
             raise Busy(str(exc)) from None
         self.lexical.refresh()
+        if self.router is not None:
+            self.router.refresh()
         return summary
 
     def account(self, account_id: str | None) -> Account | None:

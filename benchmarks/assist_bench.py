@@ -1,8 +1,9 @@
 """Latency of POST /v1/assist (no LLM) at 10k and 100k chunks, next to the floor measured in the same run.
 
-Floor = one query embedding + one Chroma query with the account filter: the least any account-scoped dense
-retrieval can cost on this machine. /v1/assist adds BM25, fusion, the extractive answer, fact inference, the
-matrix decision and the decision log write, through FastAPI's ASGI stack (in-process client, no network).
+Floor = one query embedding + the Chroma search of the ticket's access scopes (its account's collection and the
+public one; the store keeps one collection per scope): the least any account-scoped dense retrieval costs on this
+machine. /v1/assist adds BM25, fusion, the extractive answer, fact inference, the matrix decision and the
+decision log write, through FastAPI's ASGI stack (in-process client, no network).
 
 Filler knowledge: real text from ../shared/data (Slack messages, IT tickets, technotes), spread over 50 accounts
 and public. Embedding 100k chunks with the real model would take over an hour on 2 cores, so 2,000 distinct texts
@@ -115,11 +116,7 @@ def main() -> None:
             for i, q in enumerate(queries):
                 t = time.perf_counter()
                 vec = embedder.embed([q])[0]
-                store.collection.query(
-                    query_embeddings=[np.asarray(vec, dtype=np.float32)],
-                    n_results=30,
-                    where={"account": {"$in": [accounts[i % 50], PUBLIC]}},
-                )
+                store.query(vec, [accounts[i % 50], PUBLIC], 30)
                 floor.append(time.perf_counter() - t)
             lat = []
             t_all = time.perf_counter()

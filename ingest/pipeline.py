@@ -82,6 +82,7 @@ class _Pending:
     chunks: list[Chunk]
     digest: str
     old_chunks: int
+    old_account: str | None  # where its chunks were (None: new item)
 
 
 class Ingestor:
@@ -129,7 +130,9 @@ class Ingestor:
             if doc.source_id in pending_ids:  # the same id twice in one input: the later one wins, in order
                 self._flush(pending, last, key, summary)
                 pending, pending_ids = [], set()
-            pending.append(_Pending(doc, chunk_document(doc), digest, prior[1] if prior else 0))
+            pending.append(
+                _Pending(doc, chunk_document(doc), digest, prior[1] if prior else 0, prior[2] if prior else None)
+            )
             pending_ids.add(doc.source_id)
             last = cp
             if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
@@ -157,16 +160,22 @@ class Ingestor:
 
     def _flush(self, pending: list[_Pending], last: Checkpoint | None, key: str, summary: IngestSummary) -> None:
         chunks = [c for p in pending for c in p.chunks]
+        # An item whose access changed leaves its old scope entirely (before the new chunks exist: never both).
+        moved = [p for p in pending if p.old_account is not None and p.old_account != p.doc.account]
+        for p in moved:
+            old_ids = [chunk_id(p.doc.source, p.doc.source_id, i) for i in range(p.old_chunks)]
+            self.store.delete_ids(old_ids, account=p.old_account)
         if chunks:
             t = time.perf_counter()
             vectors = self.store.embedder.embed([c.text for c in chunks])
             summary.embed_seconds += time.perf_counter() - t
             self.store.upsert(chunks, vectors)
-        stale = [
-            chunk_id(p.doc.source, p.doc.source_id, i) for p in pending for i in range(len(p.chunks), p.old_chunks)
-        ]
-        if stale:
-            self.store.delete_ids(stale)
+        stale: list[str] = []
+        for p in pending:
+            ids = [chunk_id(p.doc.source, p.doc.source_id, i) for i in range(len(p.chunks), p.old_chunks)]
+            if ids and not any(p is q for q in moved):  # a moved item's old chunks are already gone
+                self.store.delete_ids(ids, account=p.doc.account)
+            stale += ids
         with self.registry.transaction() as con:
             for p in pending:
                 self.registry.put_item(con, p.doc.source, p.doc.source_id, p.doc.account, p.digest, len(p.chunks))

@@ -59,11 +59,12 @@ class Registry:
         self.db.execute("COMMIT")
 
     # items -------------------------------------------------------------------------------------------------
-    def item(self, source: str, source_id: str) -> tuple[str, int] | None:
+    def item(self, source: str, source_id: str) -> tuple[str, int, str] | None:
+        """(content hash, number of chunks, account) of an indexed item."""
         row = self.db.execute(
-            "SELECT content_hash, n_chunks FROM items WHERE source=? AND source_id=?", (source, source_id)
+            "SELECT content_hash, n_chunks, account FROM items WHERE source=? AND source_id=?", (source, source_id)
         ).fetchone()
-        return (row[0], int(row[1])) if row else None
+        return (row[0], int(row[1]), row[2]) if row else None
 
     def put_item(
         self, con: sqlite3.Connection, source: str, source_id: str, account: str, digest: str, n_chunks: int

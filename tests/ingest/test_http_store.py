@@ -64,8 +64,8 @@ def test_ingest_and_query_through_a_chroma_server(tmp_path: Path, chroma_url: st
     store = KnowledgeStore.open(data, embedder, chroma_url)
     assert store.count() == s.chunks + t.chunks
     assert not (data / "chroma").exists(), "nothing was written to an embedded store"
-    hit = store.collection.query(query_texts=["CSV export row limit"], n_results=1)
-    assert hit["metadatas"][0][0]["source_id"] in ("export.html", "T-1")
+    hit = store.query(embedder.embed(["CSV export row limit"])[0], None, 1)
+    assert hit[0].metadata["source_id"] in ("export.html", "T-1")
     again = ingest(DocsConnector(tmp_path / "docs"), data, embedder, chroma_url, progress=False)
     assert again.chunks == 0 and store.count() == s.chunks + t.chunks
     assert delete(data, "docs", None, embedder, chroma_url) == s.chunks

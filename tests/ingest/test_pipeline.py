@@ -18,7 +18,7 @@ from ingest.connectors import AccountsConnector, DocsConnector, SlackConnector, 
 from ingest.embed import MiniLMEmbedder
 from ingest.pipeline import delete, ingest
 from ingest.registry import Registry, WriterBusy, writer_lock
-from ingest.store import KnowledgeStore
+from ingest.store import KnowledgeStore, scope_name
 
 from . import fixtures
 
@@ -48,10 +48,15 @@ def test_ingest_everything_then_reingest_changes_nothing(tmp_path: Path, embedde
     assert sum(s.chunks for s in again) == 0 and sum(s.unchanged for s in again) == sum(s.items for s in first)
 
     # Every chunk has an access marking; answers come back by meaning.
-    got = store.collection.get(include=["metadatas"])
-    assert all(m["account"] and m["visibility"] in ("public", "internal") for m in got["metadatas"])
-    hits = store.collection.query(query_texts=["how do I reset multi-factor auth for an admin"], n_results=1)
-    assert hits["metadatas"][0][0]["source_id"] == "support/1704100000.000100"
+    metas = [m for page in store.pages(include=["metadatas"]) for m in page["metadatas"]]
+    assert len(metas) == count
+    assert all(m["account"] and m["visibility"] in ("public", "internal") for m in metas)
+    # Each access scope is its own collection: every chunk sits in the one of its account.
+    for col in store.scopes():
+        accounts = {m["account"] for m in col.get(include=["metadatas"])["metadatas"]}
+        assert len(accounts) == 1 and col.name == scope_name(accounts.pop())
+    hits = store.query(embedder.embed(["how do I reset multi-factor auth for an admin"])[0], None, 1)
+    assert hits[0].metadata["source_id"] == "support/1704100000.000100"
 
     registry = Registry(data)
     assert registry.account("globex").sla_overrides == (("S2.reply", "30m"),)
@@ -79,7 +84,7 @@ def test_edit_replaces_chunks_and_delete_removes_them(tmp_path: Path, embedder: 
     s2 = ingest(TicketsConnector(path), data, embedder, progress=False)
     assert s2.chunks == 1 and s2.stale_chunks_deleted == s1.chunks - 1
     store = KnowledgeStore.open(data, embedder)
-    docs = store.collection.get(include=["documents"])["documents"]
+    docs = [d for page in store.pages(include=["documents"]) for d in page["documents"]]
     assert len(docs) == 1 and "Short fix now." in docs[0]
     assert delete(data, "tickets", "T-1", embedder) == 1
     assert store.count() == 0
@@ -143,9 +148,9 @@ def test_kill_9_mid_ingest_then_resume_has_no_duplicates(tmp_path: Path, embedde
 
     store = KnowledgeStore.open(data, embedder)  # opens and answers after the crash
     assert store.count() >= position
-    assert store.collection.query(query_texts=["Problem 7"], n_results=1)["ids"][0]
+    assert store.query(embedder.embed(["Problem 7"])[0], None, 1)
 
     resumed = ingest(TicketsConnector(path), data, embedder, progress=False)
     assert resumed.resumed_from >= position
     assert store.count() == n
-    assert len(set(store.collection.get(include=[])["ids"])) == n
+    assert len({i for page in store.pages() for i in page["ids"]}) == n

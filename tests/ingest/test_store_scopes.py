@@ -1,0 +1,79 @@
+"""One Chroma collection per access scope: an item that changes account leaves its old scope, and a store written
+by the earlier single-collection layout is migrated on open without re-embedding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from assist.retrieval import DenseRetriever, LexicalRetriever
+from ingest.connectors import TicketsConnector
+from ingest.documents import PUBLIC
+from ingest.embed import MiniLMEmbedder
+from ingest.pipeline import ingest
+from ingest.store import LEGACY_COLLECTION, KnowledgeStore, make_client, scope_name
+
+
+def _ticket(path: Path, **access: object) -> Path:
+    row = {
+        "id": "T-9",
+        "subject": "Webhook retries flood our endpoint",
+        "body": "Every failed webhook is retried 40 times within a minute. MARKER-T9",
+        "answer": "Set the retry policy to exponential in Settings > Webhooks.",
+        **access,
+    }
+    path.write_text(json.dumps(row) + "\n")
+    return path
+
+
+def _visible(store: KnowledgeStore, account: str | None) -> set[str]:
+    dense = DenseRetriever(store).retrieve("webhook retries flood", account, 5)
+    lexical = LexicalRetriever(store).retrieve("webhook retries flood", account, 5)
+    return {c.source_id for c in dense + lexical}
+
+
+def test_an_item_that_changes_account_leaves_its_old_scope(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    data = tmp_path / "kb"
+    ingest(TicketsConnector(_ticket(tmp_path / "a.jsonl", account_id="acme")), data, embedder, progress=False)
+    store = KnowledgeStore.open(data, embedder)
+    assert _visible(store, "acme") == {"T-9"} and _visible(store, "globex") == set() and _visible(store, None) == set()
+
+    # acme's ticket is made public: everyone sees it once, and nothing stays behind in acme's scope.
+    ingest(TicketsConnector(_ticket(tmp_path / "b.jsonl", public=True)), data, embedder, progress=False)
+    assert store.collection("acme").count() == 0 and store.collection(PUBLIC).count() >= 1
+    assert _visible(store, "globex") == {"T-9"}
+
+    # ... and then moved to globex: the public copy is gone, acme and the public never see it again.
+    ingest(TicketsConnector(_ticket(tmp_path / "c.jsonl", account_id="globex")), data, embedder, progress=False)
+    assert store.collection(PUBLIC).count() == 0
+    assert _visible(store, "globex") == {"T-9"} and _visible(store, "acme") == set() and _visible(store, None) == set()
+    assert store.count() == store.collection("globex").count()
+
+
+def test_a_single_collection_store_is_migrated_on_open(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    data = tmp_path / "kb"
+    client = make_client(data)
+    legacy = client.create_collection(
+        LEGACY_COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    texts = ["Reset MFA for an admin", "Invoice charged twice", "SSO login loop"]
+    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    accounts = ["acme", PUBLIC, "globex"]
+    legacy.add(
+        ids=[f"tickets:{i}:0" for i in range(3)],
+        documents=texts,
+        metadatas=[{"account": a, "source": "tickets", "source_id": str(i)} for i, a in enumerate(accounts)],
+        embeddings=vectors,
+    )
+    del client
+
+    store = KnowledgeStore.open(data, embedder)
+    names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
+    assert LEGACY_COLLECTION not in names
+    assert names == {scope_name(a) for a in accounts}
+    assert store.count() == 3
+    moved = store.collection("acme").get(include=["embeddings"])
+    assert np.allclose(moved["embeddings"][0], vectors[0])  # the stored vector itself, not a re-embedding
+    assert [h.id for h in store.query(vectors[2], ["globex", PUBLIC], 1)] == ["tickets:2:0"]
