@@ -113,16 +113,26 @@ def _mix_weight(x: np.ndarray, texts: list[str], y: list[str]) -> float:
     """How much to trust meaning (embeddings) over wording (TF-IDF) for this label, chosen on the past tickets
     alone: fit on four fifths, score the mixes on the fifth held out (every fifth ticket, so it is deterministic).
     Sets differ — a helpdesk with product names in every ticket favours wording — and this is decided per
-    knowledge base, never on the tickets being routed. Ties go to the even mix."""
+    knowledge base, never on the tickets being routed."""
+    scores = held_out_accuracy(x, texts, y)
+    return choose_weight(scores) if scores else 0.5
+
+
+def choose_weight(scores: dict[float, float]) -> float:
+    """The most accurate mix; ties go to the one closest to an even mix."""
+    return max(scores, key=lambda w: (scores[w], -abs(w - 0.5)))
+
+
+def held_out_accuracy(x: np.ndarray, texts: list[str], y: list[str]) -> dict[float, float]:
+    """Accuracy of each mix on every fifth past ticket, models fit on the rest; empty when too few tickets."""
     held = np.arange(len(y)) % 5 == 4
     train_y = [label for label, h in zip(y, held, strict=True) if not h]
     if held.sum() < 10 or len(set(train_y)) < 2:
-        return 0.5
+        return {}
     fitted = _fit(x[~held], [t for t, h in zip(texts, held, strict=True) if not h], train_y)
     gold = np.asarray([label for label, h in zip(y, held, strict=True) if h])
     classes = fitted[0].classes_
     held_texts = [t for t, h in zip(texts, held, strict=True) if h]
-    scores = {
+    return {
         w: float(np.mean(classes[np.argmax(_mixed(fitted, x[held], held_texts, w), axis=1)] == gold)) for w in WEIGHTS
     }
-    return max(WEIGHTS, key=lambda w: (scores[w], -abs(w - 0.5)))
