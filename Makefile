@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 PHONY_EXTRA := matrix-demo
-.PHONY: setup demo matrix-demo test check lint format typecheck bench lock clean help
+.PHONY: setup demo matrix-demo test check lint format typecheck bench bench-all lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,8 +47,14 @@ typecheck: setup  ## mypy on the packages
 
 check: lint typecheck test  ## everything CI cares about
 
-bench: setup  ## print benchmark figures (see README)
+bench: setup  ## the quick benchmark: matrix decisions/s next to zen-engine (see README)
 	$(BIN)/python benchmarks/matrix_bench.py
+
+bench-all: setup  ## every benchmark in the README (the assist and ingest ones take ~10 minutes each)
+	$(BIN)/python benchmarks/matrix_bench.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/assist_bench.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/ingest_bench.py
+	$(BIN)/python benchmarks/clock_bench.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (installs pip-tools into .venv first)
 	$(BIN)/python -m pip install --quiet pip-tools

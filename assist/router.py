@@ -115,12 +115,15 @@ def _mix_weight(x: np.ndarray, texts: list[str], y: list[str]) -> float:
     Sets differ — a helpdesk with product names in every ticket favours wording — and this is decided per
     knowledge base, never on the tickets being routed."""
     scores = held_out_accuracy(x, texts, y)
-    return choose_weight(scores) if scores else 0.5
+    return choose_weight(scores, int((np.arange(len(y)) % 5 == 4).sum())) if scores else 0.5
 
 
-def choose_weight(scores: dict[float, float]) -> float:
-    """The most accurate mix; ties go to the one closest to an even mix."""
-    return max(scores, key=lambda w: (scores[w], -abs(w - 0.5)))
+def choose_weight(scores: dict[float, float], n_held: int) -> float:
+    """The most accurate mix, if it beats the even mix by more than the held-out accuracy's standard error
+    (a fifth of a few hundred tickets cannot tell 53.1% from 52.8%); otherwise the even mix."""
+    best = max(scores, key=lambda w: (scores[w], -abs(w - 0.5)))
+    p = scores[0.5]
+    return best if scores[best] - p > math.sqrt(max(p * (1 - p), 1e-9) / max(n_held, 1)) else 0.5
 
 
 def held_out_accuracy(x: np.ndarray, texts: list[str], y: list[str]) -> dict[float, float]:
