@@ -13,7 +13,7 @@ import shutil
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,18 +33,23 @@ class SetError(ValueError):
     code = "invalid_set"
 
 
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of every non-blank line; a bad line is a SetError naming file and line."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SetError(f"{path.name}:{n}: not valid JSON ({exc.msg})") from None
+
+
 def load_cases(set_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
     path = set_dir / "cases.jsonl"
     if not path.exists():
         raise SetError(f"{path}: missing (a labelled set needs cases.jsonl)")
     cases = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            case = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SetError(f"{path.name}:{n}: not valid JSON ({exc.msg})") from None
+    for n, case in read_jsonl(path):
         for field in ("id", "body"):
             if not case.get(field):
                 raise SetError(f"{path.name}:{n}: field '{field}' is missing")

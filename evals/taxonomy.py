@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from evals.runner import read_jsonl
 from matrix import Matrix
 from matrix.loader import default_matrix_text, dump_yaml, matrix_from_data
 
@@ -36,13 +37,7 @@ LABEL_FACTS = {
 def label_vocabulary(tickets_jsonl: Path) -> dict[str, list[str]]:
     """Routing label values in past tickets, most frequent first (ties by name, so the order is stable)."""
     counts: dict[str, Counter[str]] = {label: Counter() for label in LABEL_FACTS}
-    for n, line in enumerate(tickets_jsonl.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{tickets_jsonl.name}:{n}: not valid JSON ({exc.msg})") from None
+    for _, row in read_jsonl(tickets_jsonl):
         for label, counter in counts.items():
             if isinstance(row.get(label), str) and row[label].strip():
                 counter[row[label].strip()] += 1
