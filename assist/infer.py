@@ -13,6 +13,9 @@ from typing import Any
 
 from assist.retrieval import ScoredChunk
 
+# A breach of security, not of an SLA or a contract.
+_BREACH = r"(?<!sla )\bbreach(?:ed|es)?\b(?! of (?:contract|the contract|sla|the sla|terms))"
+
 # signal -> patterns (lower-cased text). Order is the order of the vocabulary.
 SIGNALS: dict[str, list[str]] = {
     "data_loss": [
@@ -25,7 +28,7 @@ SIGNALS: dict[str, list[str]] = {
     ],
     "security_incident": [
         r"security (?:incident|breach|issue)",
-        r"breach",
+        _BREACH,
         r"unauthori[sz]ed access",
         r"hacked",
         r"compromised",
@@ -52,7 +55,18 @@ SIGNALS: dict[str, list[str]] = {
 }
 
 ISSUE_TYPES: list[tuple[str, list[str]]] = [
-    ("security", [r"security", r"breach", r"vulnerab", r"phishing", r"hacked"]),
+    # Not the bare word "security": "what security features do you offer?" is a question, not an incident.
+    (
+        "security",
+        [
+            r"security (?:incident|breach|issue|alert|threat)",
+            _BREACH,
+            r"vulnerab",
+            r"phishing",
+            r"hacked",
+            r"unauthori[sz]ed",
+        ],
+    ),
     ("data_integrity", [r"data loss", r"corrupt", r"missing (?:data|records)", r"duplicate records"]),
     ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding"]),
     ("billing", [r"invoice", r"billing", r"charged", r"refund", r"payment", r"subscription", r"pricing"]),
