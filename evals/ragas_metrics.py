@@ -148,33 +148,35 @@ def judged_scores(samples: list[Sample], judge: Judge, embedder: Any) -> dict[st
     faithfulness = Faithfulness(llm=llm)
     relevancy = AnswerRelevancy(llm=llm, embeddings=_Embeddings(embedder).ragas, strictness=1)
 
-    async def score_all() -> tuple[list[float | None], list[float | None], list[str]]:
-        faith: list[float | None] = []
-        rel: list[float | None] = []
+    async def score_all() -> tuple[list[float], list[float], list[str]]:
+        faith: list[float] = []
+        rel: list[float] = []
         errors: list[str] = []
         for s in samples:
             if not s.response.strip() or not s.retrieved_contexts:
                 continue
-            for metric, sink in ((faithfulness, faith), (relevancy, rel)):
+            jobs = (
+                (
+                    faith,
+                    "faithfulness",
+                    lambda s=s: faithfulness.ascore(s.user_input, s.response, s.retrieved_contexts),
+                ),
+                (rel, "answer_relevancy", lambda s=s: relevancy.ascore(s.user_input, s.response)),
+            )
+            for sink, name, job in jobs:
                 try:
-                    if metric is faithfulness:
-                        result = await faithfulness.ascore(
-                            user_input=s.user_input, response=s.response, retrieved_contexts=s.retrieved_contexts
-                        )
-                    else:
-                        result = await relevancy.ascore(user_input=s.user_input, response=s.response)
-                    sink.append(float(result.value))
+                    sink.append(float((await job()).value))
                 except Exception as exc:  # a judge that times out or replies badly: the case is not scored
-                    errors.append(f"{metric.name}: {type(exc).__name__}: {str(exc)[:160]}")
+                    errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:160]}")
         return faith, rel, errors
 
     faith, rel, errors = asyncio.run(score_all())
     return {
         "judge": judge.model,
         "faithfulness": _mean(faith),
-        "faithfulness_n": len([v for v in faith if v is not None and not math.isnan(v)]),
+        "faithfulness_n": len([v for v in faith if not math.isnan(v)]),
         "answer_relevancy": _mean(rel),
-        "answer_relevancy_n": len([v for v in rel if v is not None and not math.isnan(v)]),
+        "answer_relevancy_n": len([v for v in rel if not math.isnan(v)]),
         "judge_errors": len(errors),
         "judge_error_examples": errors[:3],
     }

@@ -109,11 +109,13 @@ class KnowledgeStore:
         self._collections: dict[str, Any] = {}
         # Chroma refuses batches above its limit; we also stay small so a crash loses little work.
         self.max_batch = min(int(client.get_max_batch_size()), 1000)
-        self._migrate_legacy()
 
     @classmethod
     def open(cls, data_dir: Path, embedder: Embedder | None = None, chroma_url: str | None = None) -> KnowledgeStore:
-        return cls(make_client(data_dir, chroma_url), embedder or MiniLMEmbedder())
+        """The store under a data dir (or on a Chroma server), migrated from the older layout if need be."""
+        store = cls(make_client(data_dir, chroma_url), embedder or MiniLMEmbedder())
+        store.migrate_legacy()
+        return store
 
     # -- collections ------------------------------------------------------------------------------------------
     def collection(self, account: str, create: bool = False) -> Any:
@@ -245,7 +247,7 @@ class KnowledgeStore:
             "chunks_per_account": dict(sorted(per_account.items())),
         }
 
-    def _migrate_legacy(self) -> None:
+    def migrate_legacy(self) -> None:
         """Move a store written by an earlier version (one collection for every scope) into scope collections,
         vectors and all (nothing is re-embedded), then drop the old collection."""
         names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}

@@ -226,22 +226,11 @@ class CompiledMatrix:
                     row.append((self.rank[to], minutes) if to is not None and minutes is not None else None)
                 self.limits[p.id, s.id] = row
         self._static: dict[tuple[Any, ...], _Static] = {}
-        self._rule_hits: dict[tuple[Any, ...], tuple[bool, ...]] = {}
-        self._post_ids: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self._notify: dict[tuple[Any, ...], tuple[str, ...]] = {}
-
-    def rule_hits(self, f: Mapping[str, Any]) -> tuple[bool, ...]:
-        """Which triggers' conditions hold. Memoised on the facts' signature: rules only compare facts with the
-        values they name, so tickets with the same signature match the same rules (exactly, not approximately)."""
-        key = self.signature(f)
-        hits = self._rule_hits.get(key)
-        if hits is None:
-            hits = tuple(rule.test(f) for rule in self.rules)
-            _remember(self._rule_hits, key, hits)
-        return hits
 
     def static(self, f: Mapping[str, Any], severity: str, plan: str, current: str | None, solved: bool) -> _Static:
-        """The time-independent part of the decision, memoised on the facts' signature (exact, see rule_hits)."""
+        """The time-independent part of the decision, memoised on the facts' signature. Exact, not approximate:
+        rules only compare facts with the values they name, so tickets with the same signature match the same
+        rules (numbers are keyed by their position among the rule thresholds)."""
         key = (self.signature(f), severity, plan, current, solved)
         st = self._static.get(key)
         if st is None:
@@ -251,27 +240,17 @@ class CompiledMatrix:
 
     def post_resolution(self, f: Mapping[str, Any], tier_id: str) -> tuple[str, ...]:
         """Post-resolution actions read the facts as they will be once resolved: at the decided tier."""
-        key = (self.signature(f), tier_id)
-        ids = self._post_ids.get(key)
-        if ids is None:
-            view = f if f.get("current_tier") == tier_id else {**f, "current_tier": tier_id}
-            ids = tuple(pid for pid, test in self.post if test is None or test(view))
-            _remember(self._post_ids, key, ids)
-        return ids
+        view = f if f.get("current_tier") == tier_id else {**f, "current_tier": tier_id}
+        return tuple(pid for pid, test in self.post if test is None or test(view))
 
     def notify(self, tier_id: str, queue: str | None, trigger: tuple[str, ...], severity: str) -> tuple[str, ...]:
         """Tier, queue, trigger and severity targets, in that order, without duplicates."""
-        key = (tier_id, queue, trigger, severity)
-        targets = self._notify.get(key)
-        if targets is None:
-            merged: dict[str, None] = dict.fromkeys(self.tiers[tier_id].notify)
-            if queue is not None:
-                merged.update(dict.fromkeys(self.queues[queue].notify))
-            merged.update(dict.fromkeys(trigger))
-            merged.update(dict.fromkeys(self.severity_notify[severity]))
-            targets = tuple(merged)
-            _remember(self._notify, key, targets)
-        return targets
+        merged: dict[str, None] = dict.fromkeys(self.tiers[tier_id].notify)
+        if queue is not None:
+            merged.update(dict.fromkeys(self.queues[queue].notify))
+        merged.update(dict.fromkeys(trigger))
+        merged.update(dict.fromkeys(self.severity_notify[severity]))
+        return tuple(merged)
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:

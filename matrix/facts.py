@@ -244,17 +244,7 @@ def parse_facts(raw: Any, vocabulary: Mapping[str, FactSpec]) -> dict[str, Any]:
     >>> parse_facts({"severity": "S1"}, core_vocabulary())
     {'severity': 'S1'}
     """
-    if not isinstance(raw, Mapping):
-        raise FactError("facts", raw, "must be a JSON object")
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        spec = vocabulary.get(name)
-        if spec is None:
-            raise FactError(str(name), value, "is not a fact this matrix declares")
-        if value is None:
-            continue
-        out[name] = _PARSERS[spec.kind](spec, value)
-    return out
+    return FactParser(vocabulary)(raw)
 
 
 class FactParser:
