@@ -1,10 +1,10 @@
 """Functional routing learned from history: queue, priority and type predicted from past tickets' labels.
 
-Two logistic regressions over past tickets (first chunk of each), refit when the knowledge base changes: one on
-the sentence embeddings already stored, one on TF-IDF word and bigram features of the same text; their class
-probabilities are mixed (meaning from the embeddings, exact product terms from TF-IDF) with a weight per label
-chosen on held-out past tickets (see ``_mix_weight``). It reads labels across
-accounts — a queue name is routing metadata, not customer content — but never returns any past ticket's text.
+Two logistic regressions over past tickets, refit when the knowledge base changes: one on the sentence embeddings
+already stored (first chunk of each), one on TF-IDF word, bigram and character n-gram features of the whole
+question; their class probabilities are mixed (meaning from the embeddings, exact product terms from TF-IDF)
+with a weight per label chosen on held-out past tickets (see ``_mix_weight``). It reads labels across accounts
+— a queue name is routing metadata, not customer content — but never returns any past ticket's text.
 """
 
 from __future__ import annotations
@@ -63,8 +63,12 @@ class HistoryRouter:
             where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
             for page in self.store.pages(where=where, include=["embeddings", "metadatas", "documents"]):
                 vectors += list(page["embeddings"])
-                # The question part only: the resolution text describes the fix, not where the ticket belongs.
-                texts += [re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0] for d in page["documents"]]
+                # The question only: the resolution describes the fix, not where the ticket belongs. Whole, from
+                # the first chunk's metadata (chunks shorten it); a store written before that kept it: the chunk's.
+                texts += [
+                    str(m.get("question") or re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0])
+                    for d, m in zip(page["documents"], page["metadatas"], strict=True)
+                ]
                 metas += [dict(m) for m in page["metadatas"]]
             models: dict[str, tuple[Any, float, int]] = {}
             for label in LABELS:
@@ -94,13 +98,26 @@ WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the embedding model in the mix
 
 
 def _fit(x: np.ndarray, texts: list[str], y: list[str]) -> tuple[Any, Any, Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     dense = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
-    tfidf = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=50000)
+    tfidf = _wording()
     lexical = LogisticRegression(max_iter=2000, C=5.0).fit(tfidf.fit_transform(texts), y)
     return dense, tfidf, lexical
+
+
+def _wording() -> Any:
+    """TF-IDF of words and bigrams, plus character n-grams within words: those match a product name however it
+    is inflected, compounded (German "Datenanalyseplattform") or misspelt, which whole words miss."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=50000)),
+            ("chars", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), max_features=100000)),
+        ]
+    )
 
 
 def _mixed(fitted: tuple[Any, Any, Any], x: np.ndarray, texts: list[str], weight: float) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 from ingest.documents import NO_ACCESS, PUBLIC, Chunk, Document, Section, chunk_id
 
 MAX_CHARS = 1000
+QUESTION_CHARS = 8000  # the whole question of a past ticket, kept on its first chunk for the routing model
 _PARA = re.compile(r"\n\s*\n")
 
 
@@ -75,24 +76,32 @@ def _metadata(doc: Document, number: int, section: Section, extra: dict[str, Any
 
 def chunk_document(doc: Document, budget: int = MAX_CHARS) -> list[Chunk]:
     """Chunks of one item with deterministic ids ``source:hash(source_id):n``."""
+    first: dict[str, Any] = {}
     if doc.source in ("tickets", "zendesk", "resolutions"):
         texts = _ticket_chunks(doc, budget)
+        # Chunks carry the question shortened to make room for the resolution; routing learns from the whole
+        # question, as the helpdesk will send it.
+        first["question"] = _question(doc)[:QUESTION_CHARS]
     elif doc.source == "slack":
         texts = _thread_chunks(doc, budget)
     else:
         texts = _doc_chunks(doc, budget)
     return [
-        Chunk(chunk_id(doc.source, doc.source_id, i), text, _metadata(doc, i, section, {}))
+        Chunk(chunk_id(doc.source, doc.source_id, i), text, _metadata(doc, i, section, first if i == 0 else {}))
         for i, (text, section) in enumerate(texts)
     ]
 
 
+def _question(doc: Document) -> str:
+    """Title and question of a ticket, the title left out when the question already starts with it."""
+    q_text = "\n\n".join(s.text for s in doc.sections if s.heading == "question").strip()
+    return f"{doc.title}\n\n{q_text}".strip() if q_text and not q_text.startswith(doc.title) else (q_text or doc.title)
+
+
 def _ticket_chunks(doc: Document, budget: int) -> list[tuple[str, Section]]:
-    question = [s for s in doc.sections if s.heading == "question"]
     public = [s for s in doc.sections if s.heading != "question" and s.visibility == "public"]
     internal = [s for s in doc.sections if s.visibility == "internal"]
-    q_text = "\n\n".join(s.text for s in question).strip()
-    head = f"{doc.title}\n\n{q_text}".strip() if q_text and not q_text.startswith(doc.title) else (q_text or doc.title)
+    head = _question(doc)
     # Keep the question to at most half the budget so each chunk has room for the resolution.
     q_short = head if len(head) <= budget // 2 else head[: budget // 2].rsplit(" ", 1)[0] + " …"
     out: list[tuple[str, Section]] = []

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
-from assist.router import _fit, _mix_weight, _mixed, choose_weight, held_out_accuracy
+from assist.router import HistoryRouter, _fit, _mix_weight, _mixed, choose_weight, held_out_accuracy
+from ingest.connectors import TicketsConnector
+from ingest.embed import MiniLMEmbedder
+from ingest.pipeline import ingest
+from ingest.store import KnowledgeStore
 
 
 def _tickets(signal_in: str, n: int = 300) -> tuple[np.ndarray, list[str], list[str]]:
@@ -46,3 +53,30 @@ def test_mixed_probabilities_are_a_convex_combination() -> None:
     dense_only, lexical_only, half = (_mixed(fitted, x[:5], texts[:5], w) for w in (1.0, 0.0, 0.5))
     assert np.allclose(half, (dense_only + lexical_only) / 2)
     assert np.allclose(half.sum(axis=1), 1.0)
+
+
+def test_routing_learns_from_the_whole_question_not_the_shortened_chunk(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    # Chunks shorten a long question to make room for the reply; here the only word that tells the queues apart
+    # comes after a long shared preamble, so a router fit on the chunk text could not learn it.
+    preamble = " ".join(["Our finance team reports that the nightly job misbehaves after the upgrade."] * 12)
+    rows = [
+        {
+            "id": f"T-{i}",
+            "subject": "Nightly job problem",
+            "body": f"{preamble} The affected module is {'ledger' if i % 2 else 'payroll'}.",
+            "answer": "We restarted the job and it completed.",
+            "account_id": "acme",
+            "queue": "Accounting" if i % 2 else "People",
+        }
+        for i in range(40)
+    ]
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest(TicketsConnector(path), tmp_path / "kb", embedder, progress=False)
+    store = KnowledgeStore.open(tmp_path / "kb", embedder)
+    router = HistoryRouter(store)
+    for module, queue in (("ledger", "Accounting"), ("payroll", "People")):
+        text = f"Nightly job problem\n\n{preamble} The affected module is {module}."
+        assert router.predict(embedder.embed([text])[0], text)["queue"].value == queue
