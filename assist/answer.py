@@ -34,7 +34,7 @@ _INJECTION = re.compile(
     r"|\bescalate (?:this|the) (?:ticket|case|issue)?\s*(?:to|as)\b"
     r"|\b(?:list|show|reveal|print|send)\b[^.!?\n]{0,30}\b(?:other|all)\b[^.!?\n]{0,20}\b(?:customers?|accounts?|tickets?|users?)"
 )
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     [
         "the",
         "a",
@@ -161,7 +161,7 @@ def neutralize(text: str) -> str:
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS}
 
 
 def _customer_chunks(chunks: list[ScoredChunk]) -> tuple[list[ScoredChunk], list[ScoredChunk]]:

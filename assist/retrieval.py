@@ -58,7 +58,15 @@ class DenseRetriever:
         return out
 
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s' own token pattern: the same words on both sides
+# A query term is *specific* when fewer than this share of the visible chunks contain it: error codes, product,
+# component and API names — what a customer quotes and an answer that fits must mention.
+SPECIFIC_SHARE = 0.01
+
+
+def words(text: str) -> set[str]:
+    """The distinct lower-cased words of ``text``, as the BM25 stage sees them."""
+    return {t.lower() for t in _TOKEN.findall(text)}
 
 
 @dataclass
@@ -113,6 +121,33 @@ class LexicalRetriever:
             index.index(bm25s.tokenize(docs, stopwords="en", show_progress=False), show_progress=False)
             built = self._indexes[account] = _Bm25(count, index, ids, docs, metas)
             return built
+
+    def specific_terms(self, query: str, account: str | None, share: float = SPECIFIC_SHARE) -> list[str]:
+        """The query's terms that fewer than ``share`` of the chunks ``account`` may see contain (at least two
+        chunks' worth, so a small knowledge base does not make every word specific), sorted. A term no visible
+        chunk contains is specific too: the knowledge base says nothing about it."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        from assist.answer import STOP_WORDS  # here, not at the top: assist.answer imports this module
+
+        # Stop and question words are never specific; the indexes leave stop words out, so they would look unseen.
+        terms = words(query) - set(STOPWORDS_EN) - STOP_WORDS
+        if not terms:
+            return []
+        df = dict.fromkeys(terms, 0)
+        total = 0
+        for scope in allowed_accounts(account):
+            bm = self._index(scope)
+            if bm is None:
+                continue
+            total += len(bm.ids)
+            vocab, indptr = bm.index.vocab_dict, bm.index.scores["indptr"]
+            for t in terms:
+                i = vocab.get(t)
+                if i is not None:
+                    df[t] += int(indptr[i + 1] - indptr[i])  # chunks holding the term: its column's entries
+        cut = max(2.0, share * total)
+        return sorted(t for t, n in df.items() if n < cut)
 
     def retrieve(self, query: str, account: str | None, k: int = 8) -> list[ScoredChunk]:
         import bm25s

@@ -23,7 +23,7 @@ from assist.answer import Answer, LiteLLMClient, extractive_answer, llm_answer
 from assist.decision_log import DecisionLog, connect
 from assist.infer import Inferred, infer_facts
 from assist.notify import NotifyConfig
-from assist.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, ScoredChunk
+from assist.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, ScoredChunk, words
 from assist.router import HistoryRouter
 from assist.settings import Settings
 from assist.tracker import Tracker
@@ -37,13 +37,16 @@ from matrix import Decision, Matrix, default_matrix, evaluate, load_matrix
 from matrix.errors import FactError
 from matrix.facts import parse_datetime
 
-# kb_confidence = logistic(A * s + C * agree + B): s = cosine similarity of the best cited chunk; agree = 1 when
-# the dense and the BM25 stage put the same source first (two independent retrievers agreeing is the strongest
-# answerability signal we measured). Fitted on the TechQA dev set by benchmarks/calibrate_confidence.py, recorded
-# here so the runtime needs no data at start.
-CONFIDENCE_A = 3.78
-CONFIDENCE_C = 1.87
-CONFIDENCE_B = -2.40
+# kb_confidence = logistic(A * s + C * agree + D * coverage + B): s = cosine similarity of the best cited chunk;
+# agree = 1 when the dense and the BM25 stage put the same source first (two independent retrievers agreeing);
+# coverage = share of the question's specific terms (error codes, product names: see SPECIFIC_SHARE) that the
+# first cited source mentions — an on-topic article that never names what the customer quoted rarely holds the
+# answer. Fitted on the TechQA dev set by benchmarks/calibrate_confidence.py (which also prints leave-one-out
+# figures), recorded here so the runtime needs no data at start.
+CONFIDENCE_A = 2.41
+CONFIDENCE_C = 1.16
+CONFIDENCE_D = 4.00
+CONFIDENCE_B = -2.78
 
 
 class TicketIn(BaseModel):
@@ -89,12 +92,32 @@ def stages_agree(chunks: list[ScoredChunk]) -> bool:
     return dense is not None and dense == lexical
 
 
-def confidence(chunks: list[ScoredChunk], answer: Answer) -> float:
+def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -> tuple[float, list[str]]:
+    """The share of ``terms`` (the question's specific terms) that the first cited source's retrieved chunks
+    mention, and the ones they do not. A question that names nothing specific is fully covered."""
+    if not answer.citations:
+        return 0.0, list(terms)
+    top = answer.citations[0].source_id
+    seen: set[str] = set()
+    for c in chunks:
+        if c.source_id == top:
+            seen |= words(c.text)
+    missing = [t for t in terms if t not in seen]
+    return (1.0 - len(missing) / len(terms) if terms else 1.0), missing
+
+
+def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> tuple[float, float, float]:
+    """(best cited similarity, stages agree, coverage): the inputs of ``confidence``; the calibration reads them."""
     cited = {c.source_id for c in answer.citations}
     sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
-    if not sims:
+    return (max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage
+
+
+def confidence(chunks: list[ScoredChunk], answer: Answer, coverage: float = 1.0) -> float:
+    s, agree, cov = confidence_signals(chunks, answer, coverage)
+    if not answer.citations or s == 0.0:
         return 0.0
-    z = CONFIDENCE_A * max(sims) + CONFIDENCE_C * stages_agree(chunks) + CONFIDENCE_B
+    z = CONFIDENCE_A * s + CONFIDENCE_C * agree + CONFIDENCE_D * cov + CONFIDENCE_B
     return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 
@@ -199,7 +222,9 @@ class AssistService:
         links = frozenset(self.settings.link_hosts)
         llm = self._llm()
         answer = llm_answer(query, chunks, llm, links) if llm else extractive_answer(query, chunks, links)
-        kb_conf = confidence(chunks, answer)
+        specific = self.lexical.specific_terms(query, ticket.account_id) if self.lexical else []
+        coverage, missing = term_coverage(specific, chunks, answer)
+        kb_conf = confidence(chunks, answer, coverage)
         t_answered = time.perf_counter()
         if debug is not None:
             debug["chunks"] = chunks
@@ -211,7 +236,10 @@ class AssistService:
                 inferred[label] = Inferred(
                     pred.value, f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
                 )
-        inferred["kb_confidence"] = Inferred(kb_conf, "retrieval: best cited chunk similarity, calibrated")
+        why = "retrieval: best cited chunk similarity, stage agreement and specific-term coverage, calibrated"
+        if missing:
+            why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
+        inferred["kb_confidence"] = Inferred(kb_conf, why)
         if account is not None and account.plan:
             inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
         vocab = self.matrix.vocabulary

@@ -1,9 +1,13 @@
 """Fit the kb_confidence calibration on a labelled set (default: TechQA dev) and print the coefficients.
 
-kb_confidence = logistic(A * s + C * agree + B): s is the cosine similarity of the best cited chunk, agree is 1
-when the dense and BM25 stages rank the same source first. The fit is a logistic regression of the `deflectable`
-label on (s, agree), run through the same retrieval and answer code as POST /v1/assist. The printed A, C and B go
-into assist/service.py.
+kb_confidence = logistic(A * s + C * agree + D * coverage + B): s is the cosine similarity of the best cited
+chunk, agree is 1 when the dense and BM25 stages rank the same source first, coverage is the share of the
+question's specific terms the first cited source mentions. The fit is a logistic regression of the `deflectable`
+label on those signals, run through the same retrieval and answer code as POST /v1/assist. The printed A, C, D
+and B go into assist/service.py.
+
+A fit scored on the cases it was fit on flatters itself, so the script also prints leave-one-out figures: each
+case scored by a fit on all the others. Those are the honest estimate; `--signals` compares signal sets.
 
     python benchmarks/calibrate_confidence.py [--set ../shared/data/techqa] [--data-dir /tmp/calib]
 """
@@ -12,41 +16,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+SIGNALS = ("similarity", "agree", "coverage")
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/techqa")
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/assist-calibration"))
-    args = parser.parse_args()
 
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
+def signals(set_dir: Path, data_dir: Path) -> tuple[list[tuple[float, float, float]], list[int], list[bool]]:
+    """Per labelled case: the confidence signals, the deflectable label, and whether a relevant source was cited."""
     from assist.answer import extractive_answer
-    from assist.service import AssistService, stages_agree
+    from assist.service import AssistService, confidence_signals, term_coverage
     from assist.settings import Settings
     from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
     from ingest.pipeline import ingest
 
-    kb = args.set / "kb"
+    kb = set_dir / "kb"
     if (kb / "docs").exists():
-        ingest(DocsConnector(kb / "docs"), args.data_dir, progress=True)
+        ingest(DocsConnector(kb / "docs"), data_dir, progress=True)
     if (kb / "tickets.jsonl").exists():
-        ingest(TicketsConnector(kb / "tickets.jsonl", account=None), args.data_dir, progress=True)
+        ingest(TicketsConnector(kb / "tickets.jsonl", account=None), data_dir, progress=True)
     if (kb / "slack").exists():
-        ingest(SlackConnector(kb / "slack", visibility="public"), args.data_dir, progress=True)
-    service = AssistService(Settings(data_dir=args.data_dir, demo_kb=False)).start()
-    assert service.retriever is not None
-    xs, ys = [], []
-    for line in (args.set / "cases.jsonl").read_text().splitlines():
+        ingest(SlackConnector(kb / "slack", visibility="public"), data_dir, progress=True)
+    service = AssistService(Settings(data_dir=data_dir, demo_kb=False)).start()
+    assert service.retriever is not None and service.lexical is not None
+    xs, ys, relevant = [], [], []
+    for line in (set_dir / "cases.jsonl").read_text().splitlines():
         case = json.loads(line)
         label = case["labels"].get("deflectable")
         if label is None:
@@ -54,27 +53,49 @@ def main() -> None:
         query = "\n\n".join(p for p in (case.get("subject"), case["body"]) if p)
         chunks = service.retriever.retrieve(query, case.get("account_id"), 8)
         answer = extractive_answer(query, chunks)
-        cited = {c.source_id for c in answer.citations}
-        sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
-        xs.append((max(sims) if sims else 0.0, float(stages_agree(chunks))))
+        coverage, _ = term_coverage(service.lexical.specific_terms(query, case.get("account_id")), chunks, answer)
+        xs.append(confidence_signals(chunks, answer, coverage))
         ys.append(1 if label else 0)
-    x = np.array(xs)
+        gold = set(case["labels"].get("relevant_source_ids") or [])
+        relevant.append(bool(gold & {c.source_id for c in answer.citations}))
+    return xs, ys, relevant
+
+
+def report(name: str, probs: Any, ys: list[int], relevant: list[bool]) -> None:
+    for threshold in (0.7, 0.75, 0.8, 0.85):
+        kept = [p >= threshold for p in probs]
+        n_kept = sum(kept)
+        # false deflection as the eval harness counts it: kept, and not answerable or nothing relevant cited
+        false = sum(k and not (y and r) for k, y, r in zip(kept, ys, relevant, strict=True))
+        rate = false / max(n_kept, 1)
+        print(f"  {name} threshold {threshold:.2f}: kept {n_kept}/{len(ys)}, false deflection {rate:.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/techqa")
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/assist-calibration"))
+    parser.add_argument("--signals", default=",".join(SIGNALS), help=f"comma-separated subset of {SIGNALS}")
+    args = parser.parse_args()
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys, relevant = signals(args.set, args.data_dir)
+    use = [SIGNALS.index(s) for s in args.signals.split(",")]
+    x = np.array(xs)[:, use]
     y = np.array(ys)
     model = LogisticRegression(C=10.0).fit(x, y)
-    a, c, b = float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0])
-    print(f"cases {len(ys)}, deflectable {int(y.sum())}")
-    print(f"CONFIDENCE_A = {a:.2f}")
-    print(f"CONFIDENCE_C = {c:.2f}")
-    print(f"CONFIDENCE_B = {b:.2f}")
-    for threshold in (0.5, 0.6, 0.7, 0.8):
-        conf = [1 / (1 + math.exp(-(a * s + c * g + b))) for s, g in xs]
-        kept = [c >= threshold for c in conf]
-        n_kept = sum(kept)
-        false = sum(k and not t for k, t in zip(kept, ys, strict=True))
-        print(
-            f"threshold {threshold:.1f}: kept at T1 {n_kept}/{len(ys)}, false deflection "
-            f"{false / max(n_kept, 1):.1%} of kept, {false / len(ys):.1%} of all"
-        )
+    print(f"cases {len(ys)}, deflectable {int(y.sum())}, signals {args.signals}")
+    for name, coef in zip(args.signals.split(","), model.coef_[0], strict=True):
+        print(f"  {name}: {coef:.2f}")
+    print(f"  intercept: {model.intercept_[0]:.2f}")
+    report("in-sample    ", model.predict_proba(x)[:, 1], ys, relevant)
+    loo = np.zeros(len(y))
+    for i in range(len(y)):
+        rest = np.arange(len(y)) != i
+        loo[i] = LogisticRegression(C=10.0).fit(x[rest], y[rest]).predict_proba(x[i : i + 1])[0, 1]
+    report("leave-one-out", loo, ys, relevant)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""kb_confidence reads whether the cited source mentions what the customer quoted: an on-topic article that never
+names the error code or product in the question rarely holds the answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assist.answer import Answer, Citation
+from assist.retrieval import LexicalRetriever, ScoredChunk
+from assist.service import AssistService, confidence, term_coverage
+from assist.settings import Settings
+from ingest.connectors import DocsConnector
+from ingest.embed import MiniLMEmbedder
+from ingest.pipeline import ingest
+from ingest.store import KnowledgeStore
+
+FILLER = [
+    "The export service writes reports to the shared drive every night.",
+    "Users can reset their password from the login page.",
+    "The dashboard shows usage per team and per month.",
+    "Invoices are emailed to the billing contact on the first day of the month.",
+]
+
+
+def _docs(root: Path, n: int = 120) -> Path:
+    """n small public docs in common words, two of which quote an error code."""
+    docs = root / "docs"
+    docs.mkdir()
+    for i in range(n):
+        text = f"# Note {i}\n\n{FILLER[i % 4]} Reference number {i}."
+        if i in (3, 7):
+            text += " The queue manager logs error AMQ9999E when the channel ends abnormally."
+        (docs / f"note-{i:03}.md").write_text(text)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> Path:
+    root = tmp_path_factory.mktemp("conf")
+    ingest(DocsConnector(_docs(root)), root / "kb", embedder, progress=False)
+    return root / "kb"
+
+
+def test_specific_terms_are_the_rare_ones(kb: Path, embedder: MiniLMEmbedder) -> None:
+    lexical = LexicalRetriever(KnowledgeStore.open(kb, embedder))
+    # "amq9999e" is in 2 of 120 chunks (< 1% needs < 1.2, so the floor of two chunks applies: not specific);
+    # "zzfrobnicate" is in none: the knowledge base says nothing about it. Common words and stop words never are.
+    question = "Why does the export service reset the dashboard with AMQ9999E and zzfrobnicate?"
+    terms = lexical.specific_terms(question, None)
+    assert terms == ["zzfrobnicate"]
+    assert lexical.specific_terms("the dashboard", None) == []
+    assert lexical.specific_terms("AMQ9999E", None, share=0.05) == ["amq9999e"]  # 2 < 6 chunks
+
+
+def _chunk(source_id: str, text: str) -> ScoredChunk:
+    return ScoredChunk(f"c-{source_id}", text, {"source_id": source_id}, 0.5, {"dense": 1, "bm25": 1}, 0.6)
+
+
+def _answer(*source_ids: str) -> Answer:
+    cites = [Citation(i + 1, "docs", s, s, "", "public", 0.5) for i, s in enumerate(source_ids)]
+    return Answer("text", cites, "extractive", [])
+
+
+def test_coverage_counts_the_first_cited_sources_chunks() -> None:
+    chunks = [_chunk("a", "Error AMQ9999E on channel start"), _chunk("b", "SQL0964C log full")]
+    assert term_coverage(["amq9999e", "sql0964c"], chunks, _answer("a")) == (0.5, ["sql0964c"])
+    assert term_coverage(["amq9999e", "sql0964c"], chunks, _answer("b", "a")) == (0.5, ["amq9999e"])
+    assert term_coverage([], chunks, _answer("a")) == (1.0, [])  # nothing specific asked: nothing missing
+    assert term_coverage(["amq9999e"], chunks, _answer()) == (0.0, ["amq9999e"])  # nothing cited
+
+
+def test_confidence_falls_with_coverage_and_is_zero_without_a_citation() -> None:
+    chunks = [_chunk("a", "text")]
+    full, half, none = (confidence(chunks, _answer("a"), c) for c in (1.0, 0.5, 0.0))
+    assert 0 < none < half < full < 1
+    assert confidence(chunks, _answer(), 1.0) == 0.0
+
+
+def test_the_service_says_which_quoted_terms_the_cited_source_lacks(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(60):  # enough unrelated knowledge that a word in one doc is specific
+        (docs / f"faq-{i:02}.md").write_text(f"# FAQ {i}\n\n{FILLER[i % 4]} Item {i}.")
+    (docs / "channels.md").write_text(
+        "# Channel errors\n\nWhen a sender channel ends with AMQ9208E, restart the listener on the receiving queue "
+        "manager and check the firewall between the two hosts."
+    )
+    ingest(DocsConnector(docs), tmp_path / "kb", embedder, progress=False)
+    service = AssistService(Settings(data_dir=tmp_path / "kb", demo_kb=False)).start()
+    service.store.embedder = embedder  # type: ignore[union-attr]
+    from assist.service import TicketIn
+
+    def ask(code: str) -> dict[str, object]:
+        body = f"Our sender channel ends with {code} every night; the queue manager restarts do not help."
+        return service.assist(TicketIn(body=body, now="2026-03-02T10:00:00Z"))  # type: ignore[arg-type]
+
+    quoted = ask("AMQ9208E")
+    other = ask("AMQ9526E")  # a different error: the same article is found, but it never names this code
+    assert quoted["citations"][0]["source_id"] == other["citations"][0]["source_id"] == "channels.md"
+    assert other["confidence"] < quoted["confidence"]
+    why = other["facts"]["kb_confidence"]["source"]  # type: ignore[index]
+    assert "does not mention amq9526e" in why and "amq9208e" not in why
+    assert json.dumps(quoted)  # the body stays JSON
