@@ -75,6 +75,9 @@ LEGACY_COLLECTION = "knowledge"  # before 0.2 every chunk lived in one collectio
 _SCOPE = "kb-"
 
 
+EF_SEARCH = 400
+
+
 def scope_name(account: str) -> str:
     """The collection that holds one access scope: public, no-access, or one account (hashed: account ids are
     free text, collection names are not)."""
@@ -124,14 +127,23 @@ class KnowledgeStore:
         col = self._collections.get(name)
         if col is None:
             if create:
+                # A wide HNSW search (ef 400, Chroma's default is 100): the graph is built with some randomness,
+                # and at 100 two builds of the same knowledge base returned different top tens for 6 of 49
+                # TechQA questions (one lost its answer); at 400 both match an exact search. A scope's search
+                # stays a few milliseconds.
                 col = self.client.get_or_create_collection(
-                    name, embedding_function=self._function, configuration={"hnsw": {"space": "cosine"}}
+                    name,
+                    embedding_function=self._function,
+                    configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                 )
             else:
                 try:
                     col = self.client.get_collection(name, embedding_function=self._function)
                 except (NotFoundError, ValueError):
                     return None  # not cached: another process may create it later
+            hnsw = (col.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:  # a store made before the wider search
+                col.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
             self._collections[name] = col
         return col
 

@@ -77,3 +77,18 @@ def test_a_single_collection_store_is_migrated_on_open(tmp_path: Path, embedder:
     moved = store.collection("acme").get(include=["embeddings"])
     assert np.allclose(moved["embeddings"][0], vectors[0])  # the stored vector itself, not a re-embedding
     assert [h.id for h in store.query(vectors[2], ["globex", PUBLIC], 1)] == ["tickets:2:0"]
+
+
+def test_scopes_search_wide_including_those_made_before(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    from ingest.store import EF_SEARCH
+
+    data = tmp_path / "kb"
+    ingest(TicketsConnector(_ticket(tmp_path / "a.jsonl", account_id="acme")), data, embedder, progress=False)
+    client = make_client(data, None)
+    old = client.get_collection(scope_name("acme"))
+    assert old.configuration["hnsw"]["ef_search"] == EF_SEARCH
+    old.modify(configuration={"hnsw": {"ef_search": 100}})  # as Chroma's default made it
+    del client, old
+    store = KnowledgeStore.open(data, embedder)
+    assert store.collection("acme").configuration["hnsw"]["ef_search"] == EF_SEARCH
+    assert _visible(store, "acme") == {"T-9"}
