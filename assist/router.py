@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.chunking import QUESTION_CHARS
 from ingest.store import KnowledgeStore
 
 LABELS = ("queue", "priority", "type")
@@ -71,6 +72,9 @@ class HistoryRouter:
                 ]
                 metas += [dict(m) for m in page["metadatas"]]
             models: dict[str, tuple[Any, float, int]] = {}
+            # One wording vocabulary for every label (it reads no label): a request turns its text into features
+            # once, not once per label — character n-grams of a long ticket are the costliest step of routing.
+            wording, features = (None, None) if not texts else (_wording(), None)
             for label in LABELS:
                 rows = [i for i, m in enumerate(metas) if m.get(label)]
                 y = [str(metas[i][label]) for i in rows]
@@ -79,7 +83,9 @@ class HistoryRouter:
                 x = np.asarray([vectors[i] for i in rows], dtype=np.float32)
                 t = [texts[i] for i in rows]
                 weight = _mix_weight(x, t, y)
-                models[label] = (_fit(x, t, y), weight, len(rows))
+                if features is None:
+                    features = wording.fit_transform(texts)  # type: ignore[union-attr]
+                models[label] = (_fit(x, t, y, wording, features[rows]), weight, len(rows))
             self._models = models
             self._fitted_for = count
 
@@ -87,8 +93,12 @@ class HistoryRouter:
         self._ensure()
         out = {}
         x = np.asarray([vector], dtype=np.float32)
+        seen: dict[int, Any] = {}  # wording model -> the text's features (labels share one)
         for label, (fitted, weight, n) in self._models.items():
-            probs = _mixed(fitted, x, [text], weight)[0]
+            wording = fitted[1]
+            if id(wording) not in seen:
+                seen[id(wording)] = wording.transform([text[:QUESTION_CHARS]])
+            probs = _mixed(fitted, x, seen[id(wording)], weight)[0]
             best = int(np.argmax(probs))
             out[label] = Prediction(str(fitted[0].classes_[best]), float(probs[best]), n)
         return out
@@ -97,13 +107,19 @@ class HistoryRouter:
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the embedding model in the mix
 
 
-def _fit(x: np.ndarray, texts: list[str], y: list[str]) -> tuple[Any, Any, Any]:
+def _fit(
+    x: np.ndarray, texts: list[str], y: list[str], wording: Any = None, features: Any = None
+) -> tuple[Any, Any, Any]:
+    """(embedding model, wording vectorizer, wording model). A vectorizer already fit elsewhere comes with the
+    texts' features; otherwise one is fit on ``texts``."""
     from sklearn.linear_model import LogisticRegression
 
     dense = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
-    tfidf = _wording()
-    lexical = LogisticRegression(max_iter=2000, C=5.0).fit(tfidf.fit_transform(texts), y)
-    return dense, tfidf, lexical
+    if wording is None:
+        wording = _wording()
+        features = wording.fit_transform(texts)
+    lexical = LogisticRegression(max_iter=2000, C=5.0).fit(features, y)
+    return dense, wording, lexical
 
 
 def _wording() -> Any:
@@ -120,10 +136,12 @@ def _wording() -> Any:
     )
 
 
-def _mixed(fitted: tuple[Any, Any, Any], x: np.ndarray, texts: list[str], weight: float) -> np.ndarray:
-    dense, tfidf, lexical = fitted
+def _mixed(fitted: tuple[Any, Any, Any], x: np.ndarray, texts: list[str] | Any, weight: float) -> np.ndarray:
+    """Class probabilities of the mix; ``texts`` may already be the wording vectorizer's features."""
+    dense, wording, lexical = fitted
+    features = wording.transform(texts) if isinstance(texts, list) else texts
     # Both models were fit on the same labels, so their classes_ are the same sorted list.
-    return np.asarray(weight * dense.predict_proba(x) + (1 - weight) * lexical.predict_proba(tfidf.transform(texts)))
+    return np.asarray(weight * dense.predict_proba(x) + (1 - weight) * lexical.predict_proba(features))
 
 
 def _mix_weight(x: np.ndarray, texts: list[str], y: list[str]) -> float:
