@@ -34,7 +34,13 @@ class Prediction:
 
 class HistoryRouter:
     """Refits when the store's size changed, looked at most every ``recheck_seconds`` (counting every scope of
-    the store on each request would cost more than routing), or at once after ``refresh()``."""
+    the store on each request would cost more than routing), or at once after ``refresh()``.
+
+    A refit runs in a background thread: fitting on a few thousand past tickets takes a minute on 2 cores, and no
+    request should wait for it. Until the first fit is done ``predict`` returns nothing (the caller falls back to
+    the labels of the most similar past tickets); after that, the previous models serve until the new ones are
+    ready. ``fit()`` fits in the calling thread, for whoever must route with the models (the eval harness).
+    """
 
     def __init__(self, store: KnowledgeStore, min_examples: int = 20, recheck_seconds: float = 30.0) -> None:
         self.store = store
@@ -44,6 +50,7 @@ class HistoryRouter:
         self._fitted_for = -1
         self._checked_at = -math.inf
         self._models: dict[str, tuple[Any, float, int]] = {}
+        self._fitting: threading.Thread | None = None
 
     def refresh(self) -> None:
         self._checked_at = -math.inf
@@ -51,43 +58,51 @@ class HistoryRouter:
     def _ensure(self) -> None:
         if time.monotonic() - self._checked_at < self.recheck_seconds:
             return
-        count = self.store.count()
         self._checked_at = time.monotonic()
-        if count == self._fitted_for:
+        if self.store.count() == self._fitted_for or (self._fitting is not None and self._fitting.is_alive()):
             return
+        self._fitting = threading.Thread(target=self.fit, name="router-fit", daemon=True)
+        self._fitting.start()
+
+    def fit(self) -> None:
+        """Fit on the store as it is now, unless the models already are for a store of this size."""
         with self._lock:
+            count = self.store.count()
             if count == self._fitted_for:
                 return
-            vectors: list[Any] = []
-            texts: list[str] = []
-            metas: list[dict[str, Any]] = []
-            where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
-            for page in self.store.pages(where=where, include=["embeddings", "metadatas", "documents"]):
-                vectors += list(page["embeddings"])
-                # The question only: the resolution describes the fix, not where the ticket belongs. Whole, from
-                # the first chunk's metadata (chunks shorten it); a store written before that kept it: the chunk's.
-                texts += [
-                    str(m.get("question") or re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0])
-                    for d, m in zip(page["documents"], page["metadatas"], strict=True)
-                ]
-                metas += [dict(m) for m in page["metadatas"]]
-            models: dict[str, tuple[Any, float, int]] = {}
-            # One wording vocabulary for every label (it reads no label): a request turns its text into features
-            # once, not once per label — character n-grams of a long ticket are the costliest step of routing.
-            wording, features = (None, None) if not texts else (_wording(), None)
-            for label in LABELS:
-                rows = [i for i, m in enumerate(metas) if m.get(label)]
-                y = [str(metas[i][label]) for i in rows]
-                if len(rows) < self.min_examples or len(set(y)) < 2:
-                    continue
-                x = np.asarray([vectors[i] for i in rows], dtype=np.float32)
-                t = [texts[i] for i in rows]
-                weight = _mix_weight(x, t, y)
-                if features is None:
-                    features = wording.fit_transform(texts)  # type: ignore[union-attr]
-                models[label] = (_fit(x, t, y, wording, features[rows]), weight, len(rows))
-            self._models = models
+            self._models = self._train()  # swapped in whole: a concurrent predict sees the old or the new models
             self._fitted_for = count
+
+    def _train(self) -> dict[str, tuple[Any, float, int]]:
+        vectors: list[Any] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
+        for page in self.store.pages(where=where, include=["embeddings", "metadatas", "documents"]):
+            vectors += list(page["embeddings"])
+            # The question only: the resolution describes the fix, not where the ticket belongs. Whole, from the
+            # first chunk's metadata (chunks shorten it); a store written before that kept it: the chunk's.
+            texts += [
+                str(m.get("question") or re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0])
+                for d, m in zip(page["documents"], page["metadatas"], strict=True)
+            ]
+            metas += [dict(m) for m in page["metadatas"]]
+        models: dict[str, tuple[Any, float, int]] = {}
+        # One wording vocabulary for every label (it reads no label): a request turns its text into features
+        # once, not once per label — character n-grams of a long ticket are the costliest step of routing.
+        wording, features = (None, None) if not texts else (_wording(), None)
+        for label in LABELS:
+            rows = [i for i, m in enumerate(metas) if m.get(label)]
+            y = [str(metas[i][label]) for i in rows]
+            if len(rows) < self.min_examples or len(set(y)) < 2:
+                continue
+            x = np.asarray([vectors[i] for i in rows], dtype=np.float32)
+            t = [texts[i] for i in rows]
+            weight = _mix_weight(x, t, y)
+            if features is None:
+                features = wording.fit_transform(texts)  # type: ignore[union-attr]
+            models[label] = (_fit(x, t, y, wording, features[rows]), weight, len(rows))
+        return models
 
     def predict(self, vector: list[float], text: str) -> dict[str, Prediction]:
         self._ensure()

@@ -143,8 +143,9 @@ def run(
         }
     )
     service = AssistService(settings).start()
-    assert service.retriever is not None and service.store is not None
+    assert service.retriever is not None and service.store is not None and service.router is not None
     service.store.embedder = embedder
+    service.router.fit()  # route every case with the models fit on this KB, not the fallback while they fit
 
     rows: list[dict[str, Any]] = []
     iterator: Any = cases
