@@ -70,7 +70,13 @@ class HistoryRouter:
             count = self.store.count()
             if count == self._fitted_for:
                 return
-            self._models = self._train()  # swapped in whole: a concurrent predict sees the old or the new models
+            from threadpoolctl import threadpool_limits
+
+            # One BLAS/OpenMP thread: measured faster on 2 cores (65 s against 78 s for 1,310 past tickets), and
+            # it leaves the other core to the requests served meanwhile.
+            with threadpool_limits(1):
+                models = self._train()
+            self._models = models  # swapped in whole: a concurrent predict sees the old or the new models
             self._fitted_for = count
 
     def _train(self) -> dict[str, tuple[Any, float, int]]:
