@@ -137,7 +137,8 @@ class LexicalRetriever:
         df = dict.fromkeys(terms, 0)
         total = 0
         for scope in allowed_accounts(account):
-            bm = self._index(scope)
+            # The index retrieve() has just checked for this query; only a scope it has not seen is counted again.
+            bm = self._indexes.get(scope) or self._index(scope)
             if bm is None:
                 continue
             total += len(bm.ids)

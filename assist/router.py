@@ -49,7 +49,8 @@ class HistoryRouter:
         self._lock = threading.Lock()
         self._fitted_for = -1
         self._checked_at = -math.inf
-        self._models: dict[str, tuple[Any, float, int]] = {}
+        # (wording vectorizer shared by the labels, {label: (fitted models, mix weight, examples)}), swapped whole
+        self._fitted: tuple[Any, dict[str, tuple[Any, float, int]]] = (None, {})
         self._fitting: threading.Thread | None = None
 
     def refresh(self) -> None:
@@ -75,11 +76,11 @@ class HistoryRouter:
             # One BLAS/OpenMP thread: measured faster on 2 cores (65 s against 78 s for 1,310 past tickets), and
             # it leaves the other core to the requests served meanwhile.
             with threadpool_limits(1):
-                models = self._train()
-            self._models = models  # swapped in whole: a concurrent predict sees the old or the new models
+                fitted = self._train()
+            self._fitted = fitted  # swapped in whole: a concurrent predict sees the old or the new models
             self._fitted_for = count
 
-    def _train(self) -> dict[str, tuple[Any, float, int]]:
+    def _train(self) -> tuple[Any, dict[str, tuple[Any, float, int]]]:
         vectors: list[Any] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -96,7 +97,7 @@ class HistoryRouter:
         models: dict[str, tuple[Any, float, int]] = {}
         # One wording vocabulary for every label (it reads no label): a request turns its text into features
         # once, not once per label — character n-grams of a long ticket are the costliest step of routing.
-        wording, features = (None, None) if not texts else (_wording(), None)
+        wording, features = _wording(), None
         for label in LABELS:
             rows = [i for i, m in enumerate(metas) if m.get(label)]
             y = [str(metas[i][label]) for i in rows]
@@ -106,20 +107,20 @@ class HistoryRouter:
             t = [texts[i] for i in rows]
             weight = _mix_weight(x, t, y)
             if features is None:
-                features = wording.fit_transform(texts)  # type: ignore[union-attr]
-            models[label] = (_fit(x, t, y, wording, features[rows]), weight, len(rows))
-        return models
+                features = wording.fit_transform(texts)
+            models[label] = (_fit(x, y, features[rows]), weight, len(rows))
+        return wording, models
 
     def predict(self, vector: list[float], text: str) -> dict[str, Prediction]:
         self._ensure()
-        out = {}
+        out: dict[str, Prediction] = {}
+        wording, models = self._fitted
+        if not models:
+            return out
         x = np.asarray([vector], dtype=np.float32)
-        seen: dict[int, Any] = {}  # wording model -> the text's features (labels share one)
-        for label, (fitted, weight, n) in self._models.items():
-            wording = fitted[1]
-            if id(wording) not in seen:
-                seen[id(wording)] = wording.transform([text[:QUESTION_CHARS]])
-            probs = _mixed(fitted, x, seen[id(wording)], weight)[0]
+        features = wording.transform([text[:QUESTION_CHARS]])
+        for label, (fitted, weight, n) in models.items():
+            probs = _mix(_probabilities(fitted, x, features), weight)[0]
             best = int(np.argmax(probs))
             out[label] = Prediction(str(fitted[0].classes_[best]), float(probs[best]), n)
         return out
@@ -128,19 +129,13 @@ class HistoryRouter:
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # share of the embedding model in the mix
 
 
-def _fit(
-    x: np.ndarray, texts: list[str], y: list[str], wording: Any = None, features: Any = None
-) -> tuple[Any, Any, Any]:
-    """(embedding model, wording vectorizer, wording model). A vectorizer already fit elsewhere comes with the
-    texts' features; otherwise one is fit on ``texts``."""
+def _fit(x: np.ndarray, y: list[str], features: Any) -> tuple[Any, Any]:
+    """(embedding model, wording model) for one label: ``x`` the embeddings, ``features`` the wording features."""
     from sklearn.linear_model import LogisticRegression
 
     dense = LogisticRegression(max_iter=2000, C=10.0).fit(x, y)
-    if wording is None:
-        wording = _wording()
-        features = wording.fit_transform(texts)
     lexical = LogisticRegression(max_iter=2000, C=5.0).fit(features, y)
-    return dense, wording, lexical
+    return dense, lexical
 
 
 def _wording() -> Any:
@@ -157,12 +152,15 @@ def _wording() -> Any:
     )
 
 
-def _mixed(fitted: tuple[Any, Any, Any], x: np.ndarray, texts: list[str] | Any, weight: float) -> np.ndarray:
-    """Class probabilities of the mix; ``texts`` may already be the wording vectorizer's features."""
-    dense, wording, lexical = fitted
-    features = wording.transform(texts) if isinstance(texts, list) else texts
-    # Both models were fit on the same labels, so their classes_ are the same sorted list.
-    return np.asarray(weight * dense.predict_proba(x) + (1 - weight) * lexical.predict_proba(features))
+def _probabilities(fitted: tuple[Any, Any], x: np.ndarray, features: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's class probabilities. Both were fit on the same labels: their classes_ are the same list."""
+    dense, lexical = fitted
+    return np.asarray(dense.predict_proba(x)), np.asarray(lexical.predict_proba(features))
+
+
+def _mix(probabilities: tuple[np.ndarray, np.ndarray], weight: float) -> np.ndarray:
+    """``weight`` of the embedding model's probabilities, the rest of the wording model's."""
+    return weight * probabilities[0] + (1 - weight) * probabilities[1]
 
 
 def _mix_weight(x: np.ndarray, texts: list[str], y: list[str]) -> float:
@@ -183,15 +181,18 @@ def choose_weight(scores: dict[float, float], n_held: int) -> float:
 
 
 def held_out_accuracy(x: np.ndarray, texts: list[str], y: list[str]) -> dict[float, float]:
-    """Accuracy of each mix on every fifth past ticket, models fit on the rest; empty when too few tickets."""
+    """Accuracy of each mix on every fifth past ticket, models (and the wording vocabulary) fit on the rest;
+    empty when too few tickets."""
     held = np.arange(len(y)) % 5 == 4
     train_y = [label for label, h in zip(y, held, strict=True) if not h]
     if held.sum() < 10 or len(set(train_y)) < 2:
         return {}
-    fitted = _fit(x[~held], [t for t, h in zip(texts, held, strict=True) if not h], train_y)
+    wording = _wording()
+    train = wording.fit_transform([t for t, h in zip(texts, held, strict=True) if not h])
+    fitted = _fit(x[~held], train_y, train)
     gold = np.asarray([label for label, h in zip(y, held, strict=True) if h])
     classes = fitted[0].classes_
-    held_texts = [t for t, h in zip(texts, held, strict=True) if h]
-    return {
-        w: float(np.mean(classes[np.argmax(_mixed(fitted, x[held], held_texts, w), axis=1)] == gold)) for w in WEIGHTS
-    }
+    probabilities = _probabilities(
+        fitted, x[held], wording.transform([t for t, h in zip(texts, held, strict=True) if h])
+    )
+    return {w: float(np.mean(classes[np.argmax(_mix(probabilities, w), axis=1)] == gold)) for w in WEIGHTS}

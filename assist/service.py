@@ -113,7 +113,7 @@ def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: floa
     return (max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage
 
 
-def confidence(chunks: list[ScoredChunk], answer: Answer, coverage: float = 1.0) -> float:
+def confidence(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> float:
     s, agree, cov = confidence_signals(chunks, answer, coverage)
     if not answer.citations or s == 0.0:
         return 0.0

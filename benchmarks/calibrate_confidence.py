@@ -32,16 +32,10 @@ def signals(set_dir: Path, data_dir: Path) -> tuple[list[tuple[float, float, flo
     from assist.answer import extractive_answer
     from assist.service import AssistService, confidence_signals, term_coverage
     from assist.settings import Settings
-    from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
-    from ingest.pipeline import ingest
+    from evals.runner import ingest_kb
+    from ingest.embed import MiniLMEmbedder
 
-    kb = set_dir / "kb"
-    if (kb / "docs").exists():
-        ingest(DocsConnector(kb / "docs"), data_dir, progress=True)
-    if (kb / "tickets.jsonl").exists():
-        ingest(TicketsConnector(kb / "tickets.jsonl", account=None), data_dir, progress=True)
-    if (kb / "slack").exists():
-        ingest(SlackConnector(kb / "slack", visibility="public"), data_dir, progress=True)
+    ingest_kb(set_dir, data_dir, MiniLMEmbedder(), progress=True)  # the knowledge an eval run ingests
     service = AssistService(Settings(data_dir=data_dir, demo_kb=False)).start()
     assert service.retriever is not None and service.lexical is not None
     xs, ys, relevant = [], [], []

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from assist.router import HistoryRouter, _fit, _mix_weight, _mixed, choose_weight, held_out_accuracy
+from assist.router import (
+    HistoryRouter,
+    _fit,
+    _mix,
+    _mix_weight,
+    _probabilities,
+    _wording,
+    choose_weight,
+    held_out_accuracy,
+)
 from ingest.connectors import TicketsConnector
 from ingest.embed import MiniLMEmbedder
 from ingest.pipeline import ingest
@@ -49,8 +58,11 @@ def test_a_mix_must_beat_the_even_mix_by_more_than_noise() -> None:
 
 def test_mixed_probabilities_are_a_convex_combination() -> None:
     x, texts, y = _tickets("meaning", 80)
-    fitted = _fit(x, texts, y)
-    dense_only, lexical_only, half = (_mixed(fitted, x[:5], texts[:5], w) for w in (1.0, 0.0, 0.5))
+    wording = _wording()
+    fitted = _fit(x, y, wording.fit_transform(texts))
+    probabilities = _probabilities(fitted, x[:5], wording.transform(texts[:5]))
+    dense_only, lexical_only, half = (_mix(probabilities, w) for w in (1.0, 0.0, 0.5))
+    assert not np.allclose(dense_only, lexical_only)  # two different models, or the mix would test nothing
     assert np.allclose(half, (dense_only + lexical_only) / 2)
     assert np.allclose(half.sum(axis=1), 1.0)
 
