@@ -134,17 +134,18 @@ class Decision:
     post_resolution: tuple[str, ...]
     rule_id: str
     reason: str
-    _trace: _Trace | tuple[TraceStep, ...]  # read ``trace``: the steps are built on first read
+    _recipe: tuple[Any, ...]  # what ``_trace_steps`` needs: the steps are built on first read of ``trace``
     matrix_version: str
     evaluated_at: datetime
     tier_entered_at: datetime | None = None  # when the decided tier was (or is now) entered
+    _steps: tuple[TraceStep, ...] | None = None
 
     @property
     def trace(self) -> tuple[TraceStep, ...]:
         """Every rule considered, whether it matched, and the facts it read."""
-        if isinstance(self._trace, _Trace):
-            self._trace = self._trace.steps()
-        return self._trace
+        if self._steps is None:
+            self._steps = _trace_steps(*self._recipe)
+        return self._steps
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Decision) and self.to_dict() == other.to_dict()
@@ -227,14 +228,14 @@ class CompiledMatrix:
                 self.limits[p.id, s.id] = row
         self._static: dict[tuple[Any, ...], _Static] = {}
 
-    def static(self, f: Mapping[str, Any], severity: str, plan: str, current: str | None, solved: bool) -> _Static:
+    def static(self, f: Mapping[str, Any]) -> _Static:
         """The time-independent part of the decision, memoised on the facts' signature. Exact, not approximate:
         rules only compare facts with the values they name, so tickets with the same signature match the same
         rules (numbers are keyed by their position among the rule thresholds)."""
-        key = (self.signature(f), severity, plan, current, solved)
+        key = self.signature(f)
         st = self._static.get(key)
         if st is None:
-            st = _Static(self, f, severity, plan, current, solved)
+            st = _Static(self, f)
             _remember(self._static, key, st)
         return st
 
@@ -260,39 +261,37 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def _signature_function(m: Matrix) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition."""
-    read: dict[str, list[Any]] = {}
+    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition, and
+    the facts that pick the tier, plan and clock (severity, customer tier, current tier, status)."""
+    read: dict[str, list[Any]] = {name: [] for name in ("severity", "customer_tier", "current_tier", "status")}
     for cond in [t.when for t in m.triggers] + [p.when for p in m.post_resolution if p.when]:
         for leaf in conditions.leaves(cond):
             value = leaf.get("value")
             read.setdefault(leaf["fact"], []).extend(value if isinstance(value, list) else [value])
     vocab = m.vocabulary
-    parts: list[Callable[[Mapping[str, Any]], Any]] = []
+    values: list[str] = []  # enum, set (a frozenset), string, boolean: the value itself
+    present: list[str] = []  # datetime, intervals: rules can only ask whether they are there
+    numbers: list[tuple[str, list[Any], frozenset[Any]]] = []
     for name in sorted(read):
         kind = vocab[name].kind
         if kind in ("number", "integer"):
-            cuts = sorted({v for v in read[name] if isinstance(v, int | float) and not isinstance(v, bool)})
             # (interval between the thresholds, equal to one of them) decides every comparison with them.
-            parts.append(_number_key(name, cuts))
+            cuts = sorted({v for v in read[name] if isinstance(v, int | float) and not isinstance(v, bool)})
+            numbers.append((name, cuts, frozenset(cuts)))
         elif kind in ("datetime", "intervals"):
-            parts.append(_presence_key(name))
-        else:  # enum, set (a frozenset), string, boolean: the value itself
-            parts.append(_value_key(name))
-    getters = tuple(parts)
-    return lambda f: tuple([g(f) for g in getters])
+            present.append(name)
+        else:
+            values.append(name)
 
+    def signature(f: Mapping[str, Any]) -> tuple[Any, ...]:
+        get = f.get
+        key = [*map(get, values), *map(f.__contains__, present)]
+        for name, cuts, exact in numbers:
+            v = get(name)
+            key.append(None if v is None else (bisect_left(cuts, v), v in exact))
+        return tuple(key)
 
-def _number_key(name: str, cuts: list[float]) -> Callable[[Mapping[str, Any]], Any]:
-    exact = frozenset(cuts)
-    return lambda f: None if name not in f else (bisect_left(cuts, f[name]), f[name] in exact)
-
-
-def _presence_key(name: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda f: name in f
-
-
-def _value_key(name: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda f: f.get(name)
+    return signature
 
 
 def compiled(m: Matrix) -> CompiledMatrix:
@@ -338,36 +337,31 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     >>> (d.escalate, d.tier, d.rule_id)
     (True, 'T3', 'data_loss')
     """
-    cm = compiled(matrix)
+    cm = matrix.__dict__.get("_compiled") or compiled(matrix)
     now_dt = now if type(now) is datetime and now.tzinfo is UTC else cm.parse_facts.instant("now", now)
     return _decide(cm, cm.parse_facts(facts), now_dt)
 
 
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
-    # Everything that depends on the facts but not on time (which rules hold, the floor, who owns a tier) comes
-    # from the memoised _Static for the facts' signature; what is left here is the time arithmetic.
+    # Everything that depends on the facts but not on time (which rules hold, the floor, who owns a tier, which
+    # clock and limits apply) comes from the memoised _Static for the facts' signature; what is left here is the
+    # time arithmetic. This runs for every decision, so it avoids per-call allocations where it can.
     defaulted: tuple[str, ...] = ()
-    severity = f.get("severity")
-    if severity is None:
-        severity = f["severity"] = cm.matrix.defaults.severity
+    if "severity" not in f:
+        f["severity"] = cm.matrix.defaults.severity
         defaulted += ("severity",)
-    plan = f.get("customer_tier")
-    if plan is None:
-        plan = f["customer_tier"] = cm.matrix.defaults.customer_tier
+    if "customer_tier" not in f:
+        f["customer_tier"] = cm.matrix.defaults.customer_tier
         defaulted += ("customer_tier",)
-    status = f.get("status", "new")
+    st = cm.static(f)
     created = f.get("created_at", now)
     if created > now:
         raise FactError("created_at", _iso(created), f"is after now ({_iso(now)})")
     entered = f.get("tier_entered_at", created)
     if entered < created:
         entered = created
-    clock = cm.clocks[plan]
+    clock, paused, solved, limits = st.clock, st.paused, st.solved, st.limits
     pauses = _pauses(f, now) if "pauses" in f else ()
-    paused = status in PAUSING_STATUSES
-    solved = status == "solved"
-    current = f.get("current_tier")
-    st = cm.static(f, severity, plan, current, solved)
 
     # -- triggers: the first that holds decides; a timed one (``after``) only once its time in tier has passed --
     decided = -1
@@ -381,92 +375,92 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
                 continue
         decided = i
         break
-    tier, rule_id, reason, queue, trigger_notify = st.outcome(decided)
+    tier = st.tier_of(decided)
 
     # -- time: severity sets the clock, time enforces it -------------------------------------------------------
-    at = st.held if current is not None else st.entry  # the tier it has actually been sitting in since `entered`
+    # Each tier's clock starts when the previous one ran out, so the catch-up adds the allowances up from
+    # ``entered`` (exact: adding a then b active minutes lands where adding a + b does).
+    at = st.start  # the tier it has actually been sitting in since `entered`
     since = entered
-    limits = cm.limits[plan, severity]
+    elapsed = 0
     ran: list[tuple[int, int, datetime, datetime]] = []
-    until = after_entered
     next_at: datetime | None = None
     if not solved and not paused:
         while (limit := limits[at]) is not None:
             to, minutes = limit
-            ran_out = until(minutes)
+            ran_out = after_entered(elapsed + minutes)
             if ran_out > now:
-                if at == tier:
+                if at >= tier:
                     next_at = ran_out  # still in that tier: its clock's end is the next automatic escalation
                 break
+            elapsed += minutes
             ran.append((at, minutes, since, ran_out))
             at, since = to, ran_out
-            until = clock.adder(since, pauses)
-            if at > tier:
-                tier, queue, trigger_notify = at, None, -1
-                rule_id = f"time:{cm.tier_ids[ran[-1][0]]}"
-                reason = (
-                    f"Time in {cm.tier_ids[ran[-1][0]]} ran out ({minutes} active min for {plan}/{severity}); "
-                    f"moved up to {cm.tier_ids[to]}."
-                )
-    base = st.held if current is not None else 0
-    escalate = tier > base and not solved
-    if tier > at:
+    moved_by_time = at > tier
+    if moved_by_time:
+        tier = at
+    elif tier > at:
         since = now  # it enters the decided tier now; that tier's clock starts now
-        next_at = None
-    if not solved and not paused:
-        if next_at is None and limits[tier] is not None:
-            next_at = clock.add(since, limits[tier][1], pauses)  # type: ignore[index]
-        if not escalate:
-            for i, fire_at in waiting.items():
-                if cm.rules[i].rank > tier and (next_at is None or fire_at < next_at):
-                    next_at = fire_at
+        if not solved and not paused and limits[tier] is not None:
+            next_at = clock.add(now, limits[tier][1], pauses)  # type: ignore[index]
+    escalate = tier > st.base and not solved
+    if waiting and not escalate and not solved and not paused:
+        for i, fire_at in waiting.items():
+            if cm.rules[i].rank > tier and (next_at is None or fire_at < next_at):
+                next_at = fire_at
+    out = st.outcome(decided, ran[-1][0] if moved_by_time else -1)
 
     # -- SLA ----------------------------------------------------------------------------------------------------
-    reply_min, resolve_min = cm.sla[plan][severity]
+    reply_min, resolve_min = st.sla
     after_created = after_entered if entered == created else clock.adder(created, pauses)
     reply_by = after_created(reply_min)
     resolve_by = after_created(resolve_min)
     first_reply = f.get("first_reply_at")
+    # Positional arguments: keyword construction of these dataclasses costs three times as much.
     sla = Sla(
-        reply_by=reply_by,
-        resolve_by=resolve_by,
-        calendar=cm.calendar_of[plan],
-        paused_minutes=int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0,
-        paused=paused,
-        reply_breached=(first_reply if first_reply is not None else now) > reply_by,
-        resolve_breached=not solved and now > resolve_by,
-        _warn_inputs=(clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
+        reply_by,
+        resolve_by,
+        st.calendar,
+        int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0,
+        paused,
+        (now if first_reply is None else first_reply) > reply_by,  # reply_breached
+        not solved and now > resolve_by,  # resolve_breached
+        (clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
     )
-    tier_id = cm.tier_ids[tier]
-    owner, backup, notify, post = st.who(tier_id, queue, trigger_notify)
-    trace = _Trace(cm, f, st, defaulted, waiting, decided, paused, entered, ran, rule_id, tier_id)
+    tier_id, queue, owner, backup, notify, post, rule_id, reason = out
     return Decision(
-        escalate=escalate,
-        tier=tier_id,
-        queue=queue,
-        owner_role=owner,
-        backup_role=backup,
-        notify=notify,
-        sla=sla,
-        next_escalation_at=next_at,
-        customer_update_every=cm.updates.get(severity, 0),
-        post_resolution=post,
-        rule_id=rule_id,
-        reason=reason,
-        _trace=trace,
-        matrix_version=cm.version,
-        evaluated_at=now,
-        tier_entered_at=since,
+        escalate,
+        tier_id,
+        queue,
+        owner,
+        backup,
+        notify,
+        sla,
+        next_at,
+        st.update_every,
+        post,
+        rule_id,
+        reason,
+        (st, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
+        cm.version,
+        now,
+        since,
     )
+
+
+_Outcome = tuple[str, str | None, str, str | None, tuple[str, ...], tuple[str, ...], str, str]
 
 
 class _Static:
-    """The time-independent part of a decision for one facts signature (plus severity, plan, tier, solved)."""
+    """The time-independent part of a decision for one facts signature (which also fixes severity, plan,
+    current tier and status): the rules that hold, the floor, the clock and limits, and each possible outcome."""
 
     __slots__ = (
         "_outcomes",
-        "_who",
+        "base",
+        "calendar",
         "candidates",
+        "clock",
         "cm",
         "current",
         "entry",
@@ -474,19 +468,35 @@ class _Static:
         "floor",
         "held",
         "hits",
+        "limits",
+        "paused",
         "plan",
         "severity",
+        "sla",
         "solved",
+        "start",
+        "update_every",
     )
 
-    def __init__(
-        self, cm: CompiledMatrix, f: Mapping[str, Any], severity: str, plan: str, current: str | None, solved: bool
-    ) -> None:
-        self.cm, self.f, self.severity, self.plan, self.current, self.solved = cm, f, severity, plan, current, solved
-        self.held = cm.rank[current] if current is not None else 0
-        self.entry = cm.entry_rank[severity]
+    def __init__(self, cm: CompiledMatrix, f: Mapping[str, Any]) -> None:
+        self.cm, self.f = cm, f
+        self.severity: str = f["severity"]
+        self.plan: str = f["customer_tier"]
+        self.current: str | None = f.get("current_tier")
+        status = f.get("status", "new")
+        self.solved = status == "solved"
+        self.paused = status in PAUSING_STATUSES
+        self.held = cm.rank[self.current] if self.current is not None else 0
+        self.entry = cm.entry_rank[self.severity]
         self.floor = max(self.held, self.entry)
-        self.hits = () if solved else tuple(rule.test(f) for rule in cm.rules)
+        self.base = self.held if self.current is not None else 0  # what "escalate" compares with
+        self.start = self.held if self.current is not None else self.entry  # the tier whose clock runs
+        self.clock = cm.clocks[self.plan]
+        self.calendar = cm.calendar_of[self.plan]
+        self.limits = cm.limits[self.plan, self.severity]
+        self.sla: tuple[int, int] = cm.sla[self.plan][self.severity]
+        self.update_every: int = cm.updates.get(self.severity, 0)
+        self.hits = () if self.solved else tuple(rule.test(f) for rule in cm.rules)
         candidates: list[tuple[int, int | None]] = []
         for i, hit in enumerate(self.hits):  # hit rules up to the first that needs no time
             if hit:
@@ -494,106 +504,100 @@ class _Static:
                 if candidates[-1][1] is None:
                     break
         self.candidates: tuple[tuple[int, int | None], ...] = tuple(candidates)
-        self._outcomes: dict[int, tuple[int, str, str, str | None, int]] = {}
-        self._who: dict[tuple[str, str | None, int], tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = {}
+        self._outcomes: dict[tuple[int, int], _Outcome] = {}
 
-    def outcome(self, decided: int) -> tuple[int, str, str, str | None, int]:
-        """(tier rank, rule id, reason, queue, index of the trigger whose targets are notified or -1)."""
-        out = self._outcomes.get(decided)
-        if out is None:
-            out = self._outcomes[decided] = self._outcome(decided)
-        return out
-
-    def _outcome(self, decided: int) -> tuple[int, str, str, str | None, int]:
-        cm, floor, entry, severity = self.cm, self.floor, self.entry, self.severity
+    def tier_of(self, decided: int) -> int:
+        """The tier rank the deciding trigger (or -1: none) leads to, before time moves it."""
         if decided < 0:
-            if entry > self.held:
-                return floor, f"severity:{severity}", f"{severity} tickets start at {cm.tier_ids[entry]}.", None, -1
-            return floor, "current_tier", f"Stays at {cm.tier_ids[floor]}: no rule moves it.", None, -1
-        rule = cm.rules[decided]
-        t = rule.trigger
-        tier, reason = floor, t.reason
-        if rule.rank > floor:
-            tier = rule.rank if (t.bypass or rule.rank == floor + 1) else floor + 1
-            if tier != rule.rank:
-                reason += f" Steps to {cm.tier_ids[tier]} first (no bypass to {t.tier})."
-        elif rule.rank < floor:
-            reason += f" Already at {cm.tier_ids[floor]}: tickets do not move down on their own."
-        return tier, t.id, reason, t.queue if tier == rule.rank else None, decided
+            return self.floor
+        rule = self.cm.rules[decided]
+        if rule.rank <= self.floor:
+            return self.floor
+        return rule.rank if (rule.trigger.bypass or rule.rank == self.floor + 1) else self.floor + 1
 
-    def who(
-        self, tier_id: str, queue: str | None, trigger: int
-    ) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
-        """Owner, backup, notification targets and post-resolution actions for the decided tier and queue."""
-        key = (tier_id, queue, trigger)
-        out = self._who.get(key)
+    def outcome(self, decided: int, ran_out_in: int) -> _Outcome:
+        """(tier id, queue, owner, backup, notify, post-resolution, rule id, reason) for the deciding trigger (or
+        -1) and the tier whose time ran out last when time moved the ticket above it (or -1)."""
+        key = (decided, ran_out_in)
+        out = self._outcomes.get(key)
         if out is None:
-            cm = self.cm
-            tier_obj = cm.tiers[tier_id]
-            q = cm.queues[queue] if queue is not None else None
-            owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
-            backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
-            targets = tuple(cm.rules[trigger].trigger.notify) if trigger >= 0 else ()
-            notify = cm.notify(tier_id, queue, targets, self.severity)
-            out = self._who[key] = (owner, backup, notify, cm.post_resolution(self.f, tier_id))
+            out = self._outcomes[key] = self._outcome(decided, ran_out_in)
         return out
 
-
-class _Trace:
-    """The recipe of a decision's trace: the steps are rendered only when someone reads ``Decision.trace``."""
-
-    __slots__ = ("cm", "decided", "defaulted", "entered", "f", "paused", "ran", "rule_id", "st", "tier_id", "waiting")
-
-    def __init__(
-        self,
-        cm: CompiledMatrix,
-        f: Mapping[str, Any],
-        st: _Static,
-        defaulted: tuple[str, ...],
-        waiting: dict[int, datetime],
-        decided: int,
-        paused: bool,
-        entered: datetime,
-        ran: list[tuple[int, int, datetime, datetime]],
-        rule_id: str,
-        tier_id: str,
-    ) -> None:
-        self.cm, self.f, self.st, self.defaulted = cm, f, st, defaulted
-        self.waiting, self.decided, self.paused, self.entered = waiting, decided, paused, entered
-        self.ran, self.rule_id, self.tier_id = ran, rule_id, tier_id
-
-    def steps(self) -> tuple[TraceStep, ...]:
-        cm, f, st = self.cm, self.f, self.st
-        severity, plan = st.severity, st.plan
-        trace: list[TraceStep] = []
-        if "severity" in self.defaulted:
-            trace.append(TraceStep("defaults", "applied", f"severity absent: assumed {severity}"))
-        if "customer_tier" in self.defaulted:
-            trace.append(TraceStep("defaults", "applied", f"customer_tier absent: assumed {plan}"))
-        if st.entry > st.held:
-            entry_tier = cm.tier_ids[st.entry]
-            trace.append(
-                TraceStep(f"severity:{severity}", "applied", f"{severity} starts at {entry_tier} (entry tier)")
+    def _outcome(self, decided: int, ran_out_in: int) -> _Outcome:
+        cm, floor, entry, severity = self.cm, self.floor, self.entry, self.severity
+        tier = self.tier_of(decided)
+        queue: str | None = None
+        trigger_notify: tuple[str, ...] = ()
+        if ran_out_in >= 0:
+            to, minutes = self.limits[ran_out_in]  # type: ignore[misc]
+            tier, rule_id = to, f"time:{cm.tier_ids[ran_out_in]}"
+            reason = (
+                f"Time in {cm.tier_ids[ran_out_in]} ran out ({minutes} active min for {self.plan}/{severity}); "
+                f"moved up to {cm.tier_ids[to]}."
             )
-        if st.solved:
-            trace.append(TraceStep("status", "applied", "ticket is solved: no escalation, clocks stopped"))
+        elif decided < 0:
+            if entry > self.held:
+                rule_id, reason = f"severity:{severity}", f"{severity} tickets start at {cm.tier_ids[entry]}."
+            else:
+                rule_id, reason = "current_tier", f"Stays at {cm.tier_ids[floor]}: no rule moves it."
         else:
-            for i, rule in enumerate(cm.rules):
-                t = rule.trigger
-                if not st.hits[i]:
-                    trace.append(TraceStep(t.id, "no_match", explain=rule.explain, facts=f))
-                elif i in self.waiting:
-                    trace.append(
-                        TraceStep(t.id, "pending", _pending_text(t, self.entered, self.waiting[i], self.paused))
-                    )
-                else:
-                    trace.append(TraceStep(t.id, "matched", explain=rule.explain, facts=f))
-                    break
-        for at, minutes, since, ran_out in self.ran:
-            tier = cm.tier_ids[at]
-            trace.append(
-                TraceStep(f"time:{tier}", "applied", _time_text(tier, minutes, plan, severity, since, ran_out))
-            )
-        if self.rule_id == "current_tier":
-            trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {self.tier_id}"))
-        return tuple(trace)
+            rule = cm.rules[decided]
+            t = rule.trigger
+            rule_id, reason = t.id, t.reason
+            if rule.rank > floor and tier != rule.rank:
+                reason += f" Steps to {cm.tier_ids[tier]} first (no bypass to {t.tier})."
+            elif rule.rank < floor:
+                reason += f" Already at {cm.tier_ids[floor]}: tickets do not move down on their own."
+            if tier == rule.rank:
+                queue = t.queue
+            trigger_notify = tuple(t.notify)
+        tier_id = cm.tier_ids[tier]
+        tier_obj = cm.tiers[tier_id]
+        q = cm.queues[queue] if queue is not None else None
+        owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
+        backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
+        notify = cm.notify(tier_id, queue, trigger_notify, severity)
+        return tier_id, queue, owner, backup, notify, cm.post_resolution(self.f, tier_id), rule_id, reason
+
+
+def _trace_steps(
+    st: _Static,
+    f: Mapping[str, Any],
+    defaulted: tuple[str, ...],
+    waiting: dict[int, datetime],
+    decided: int,
+    entered: datetime,
+    ran: list[tuple[int, int, datetime, datetime]],
+    rule_id: str,
+    tier_id: str,
+) -> tuple[TraceStep, ...]:
+    """The trace of a decision, from the recipe ``_decide`` kept: rendered only when someone reads it."""
+    cm, severity, plan = st.cm, st.severity, st.plan
+    trace: list[TraceStep] = []
+    if "severity" in defaulted:
+        trace.append(TraceStep("defaults", "applied", f"severity absent: assumed {severity}"))
+    if "customer_tier" in defaulted:
+        trace.append(TraceStep("defaults", "applied", f"customer_tier absent: assumed {plan}"))
+    if st.entry > st.held:
+        trace.append(
+            TraceStep(f"severity:{severity}", "applied", f"{severity} starts at {cm.tier_ids[st.entry]} (entry tier)")
+        )
+    if st.solved:
+        trace.append(TraceStep("status", "applied", "ticket is solved: no escalation, clocks stopped"))
+    else:
+        for i, rule in enumerate(cm.rules):
+            t = rule.trigger
+            if not st.hits[i]:
+                trace.append(TraceStep(t.id, "no_match", explain=rule.explain, facts=f))
+            elif i in waiting:
+                trace.append(TraceStep(t.id, "pending", _pending_text(t, entered, waiting[i], st.paused)))
+            else:
+                trace.append(TraceStep(t.id, "matched", explain=rule.explain, facts=f))
+                break
+    for at, minutes, since, ran_out in ran:
+        tier = cm.tier_ids[at]
+        trace.append(TraceStep(f"time:{tier}", "applied", _time_text(tier, minutes, plan, severity, since, ran_out)))
+    if rule_id == "current_tier":
+        trace.append(TraceStep("current_tier", "applied", f"no rule moves it: stays at {tier_id}"))
+    return tuple(trace)

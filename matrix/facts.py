@@ -248,20 +248,28 @@ def parse_facts(raw: Any, vocabulary: Mapping[str, FactSpec]) -> dict[str, Any]:
 
 
 class FactParser:
-    """``parse_facts`` for one vocabulary, prepared once: a parser per fact name, and a bounded memo of parsed
-    timestamps (the same ISO strings come back on every re-evaluation of a ticket, and parsing them with their
-    zone is the costliest check)."""
+    """``parse_facts`` for one vocabulary, prepared once.
+
+    Most facts arrive as strings the vocabulary already knows (an enum value, or a timestamp seen on an earlier
+    evaluation of the same ticket), so those are one dict lookup each: ``_known[name]`` maps such a string to its
+    parsed value. Anything else goes through the fact's parser, which also names the field in any error.
+    """
 
     def __init__(self, vocabulary: Mapping[str, FactSpec]) -> None:
         self._parsers: dict[str, Callable[[Any], Any]] = {}
+        # A bounded memo of parsed timestamps: the same ISO strings come back on every re-evaluation of a ticket,
+        # and parsing them with their zone is the costliest check. Shared by every datetime fact.
+        self._instants: dict[str, datetime] = {}
+        self._known: dict[str, dict[str, Any]] = {}
         for name, spec in vocabulary.items():
-            if spec.kind == ENUM:
-                self._parsers[name] = _enum_parser(spec)
-            elif spec.kind == DATETIME:
+            if spec.kind == DATETIME:
                 self._parsers[name] = lambda raw, name=name: self.instant(name, raw)  # type: ignore[misc]
+                self._known[name] = self._instants
             else:
                 self._parsers[name] = lambda raw, spec=spec: _PARSERS[spec.kind](spec, raw)  # type: ignore[misc]
-        self._instants: dict[str, datetime] = {}
+                if spec.kind == ENUM:
+                    self._known[name] = {v: v for v in spec.values}
+        self._sets = {name: spec._value_set for name, spec in vocabulary.items() if spec.kind == SET}
 
     def instant(self, name: str, raw: Any) -> datetime:
         if type(raw) is str:
@@ -277,23 +285,25 @@ class FactParser:
     def __call__(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise FactError("facts", raw, "must be a JSON object")
-        parsers = self._parsers
+        known, sets, parsers = self._known, self._sets, self._parsers
         out: dict[str, Any] = {}
         for name, value in raw.items():
+            if type(value) is str:
+                hit = known.get(name)
+                if hit is not None and (parsed := hit.get(value)) is not None:
+                    out[name] = parsed
+                    continue
+            elif type(value) is list and name in sets:
+                try:
+                    members = frozenset(value)
+                except TypeError:  # an unhashable item: the parser below says which
+                    members = None
+                if members is not None and members <= sets[name]:
+                    out[name] = members
+                    continue
             parse = parsers.get(name)
             if parse is None:
                 raise FactError(str(name), value, "is not a fact this matrix declares")
             if value is not None:
                 out[name] = parse(value)
         return out
-
-
-def _enum_parser(spec: FactSpec) -> Callable[[Any], str]:
-    values = spec._value_set
-
-    def parse(raw: Any) -> str:
-        if type(raw) is str and raw in values:
-            return raw
-        return _parse_enum(spec, raw)  # a str subclass, or an error that names the field
-
-    return parse
