@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 from matrix import Matrix, default_matrix, evaluate
 from matrix.facts import CUSTOMER_TIERS, ISSUE_TYPES, SIGNALS
@@ -32,11 +33,13 @@ NOW = "2026-03-04T15:00:00Z"
 
 
 def tickets(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    """A realistic mix: mostly plain tickets, some with signals, amounts and KB confidence."""
+    """A realistic mix: mostly plain tickets, some with signals, amounts and KB confidence, created at whole
+    seconds over the three days before ``NOW`` (so two tickets rarely share a timestamp)."""
     rng = random.Random(seed)
+    start = datetime(2026, 3, 1, 15, tzinfo=UTC)
     out = []
     for i in range(n):
-        created = f"2026-03-0{rng.randint(2, 4)}T{rng.randint(0, 14):02d}:{rng.randint(0, 59):02d}:00Z"
+        created = (start + timedelta(seconds=rng.randrange(3 * 86_400))).isoformat().replace("+00:00", "Z")
         facts: dict[str, Any] = {
             "severity": rng.choice(["S1", "S2", "S3", "S3", "S4"]),
             "customer_tier": rng.choice(CUSTOMER_TIERS),
@@ -172,24 +175,28 @@ def zen_input(facts: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- timing
 
 
-def rate(fn: Callable[[dict[str, Any]], Any], items: list[dict[str, Any]], seconds: float) -> float:
-    """Decisions per second: whole passes over the items until `seconds` have elapsed; best of the passes."""
+def rate(fn: Callable[[dict[str, Any]], Any], batches: list[list[dict[str, Any]]], seconds: float) -> float:
+    """Decisions per second: whole passes over a batch until `seconds` have elapsed; best of the passes. Each
+    pass takes the next batch, so with one batch every pass re-evaluates the same tickets, and with as many
+    batches as passes every ticket is seen for the first time."""
     best = 0.0
     deadline = time.perf_counter() + seconds
-    while True:
+    for items in itertools.cycle(batches):
         start = time.perf_counter()
         for facts in items:
             fn(facts)
         elapsed = time.perf_counter() - start
         best = max(best, len(items) / elapsed)
         if time.perf_counter() > deadline:
-            return best
+            break
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20000, help="distinct tickets per pass")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--fresh", type=int, default=8, help="batches of never-seen tickets for the first-sight figure")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the goal is stated
@@ -227,19 +234,26 @@ def main() -> None:
     if agree != checked:
         raise SystemExit("engines disagree; fix the translation before timing")
 
-    ours_rate = rate(lambda f: evaluate(m, f, NOW), items, args.seconds)
-    ours_json = rate(lambda f: evaluate(m, f, NOW).to_json(), items, args.seconds)
-    zen_rate = rate(lambda f: zen_decision.evaluate(zen_input(f)), items, args.seconds)
+    # Re-evaluation (the tracker's sweeps and every ticket update) meets the same timestamps again; a ticket's
+    # first evaluation meets new ones. The engine memoises parsed timestamps and deadlines, so both are shown.
+    fresh = [tickets(args.n, seed=1000 + i) for i in range(args.fresh)]
+    ours_rate = rate(lambda f: evaluate(m, f, NOW), [items], args.seconds)
+    ours_first = rate(lambda f: evaluate(m, f, NOW), fresh, 0)
+    ours_json = rate(lambda f: evaluate(m, f, NOW).to_json(), [items], args.seconds)
+    zen_rate = rate(lambda f: zen_decision.evaluate(zen_input(f)), [items], args.seconds)
     print(f"tickets per pass: {len(items):,} (distinct facts), one core")
-    print(f"ours   evaluate() -> Decision        : {ours_rate:>10,.0f} decisions/s")
+    print(f"ours   evaluate() -> Decision        : {ours_rate:>10,.0f} decisions/s  (re-evaluating known tickets)")
+    print(f"ours   evaluate() -> Decision        : {ours_first:>10,.0f} decisions/s  (first sight of each ticket)")
     print(f"ours   evaluate() + JSON with trace  : {ours_json:>10,.0f} decisions/s")
     from importlib.metadata import version
 
     label = f"zen-engine {version('zen-engine')} evaluate()"
     print(f"{label:<37}: {zen_rate:>10,.0f} decisions/s")
-    print(f"ratio ours/zen (Decision)            : {ours_rate / zen_rate:>10.1f}x")
+    print(f"ratio ours/zen (re-evaluation)       : {ours_rate / zen_rate:>10.1f}x")
+    print(f"ratio ours/zen (first sight)         : {ours_first / zen_rate:>10.1f}x")
     print(f"ratio ours/zen (JSON with trace)     : {ours_json / zen_rate:>10.1f}x")
-    print(f"goal 100,000/s                       : {'met' if ours_rate >= 100_000 else 'not met'}")
+    met = "met" if min(ours_rate, ours_first) >= 100_000 else "not met"
+    print(f"goal 100,000/s                       : {met} (both figures)")
 
 
 if __name__ == "__main__":

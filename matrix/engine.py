@@ -226,18 +226,29 @@ class CompiledMatrix:
                     minutes = allowed.get((p.id, s.id))
                     row.append((self.rank[to], minutes) if to is not None and minutes is not None else None)
                 self.limits[p.id, s.id] = row
-        self._static: dict[tuple[Any, ...], _Static] = {}
+        self._matched: dict[tuple[Any, ...], _Matched] = {}
+        self._statics: dict[tuple[Any, ...], _Static] = {}
 
-    def static(self, f: Mapping[str, Any]) -> _Static:
-        """The time-independent part of the decision, memoised on the facts' signature. Exact, not approximate:
-        rules only compare facts with the values they name, so tickets with the same signature match the same
-        rules (numbers are keyed by their position among the rule thresholds)."""
+    def matched(self, f: Mapping[str, Any]) -> _Matched:
+        """Which rules the facts match, memoised on the facts' signature. Exact, not approximate: rules only
+        compare facts with the values they name, so tickets with the same signature match the same rules
+        (numbers are keyed by their position among the rule thresholds)."""
         key = self.signature(f)
-        st = self._static.get(key)
-        if st is None:
-            st = _Static(self, f)
-            _remember(self._static, key, st)
-        return st
+        found = self._matched.get(key)
+        if found is None:
+            found = _Matched(self, f)
+            _remember(self._matched, key, found)
+        return found
+
+    def static(self, candidates: tuple[tuple[int, int | None], ...], f: Mapping[str, Any]) -> _Static:
+        """The time-independent part of the decision, shared by every ticket whose facts make the same rules
+        candidates, with the same severity, plan, current tier and status: far fewer than signatures."""
+        key = (candidates, f["severity"], f["customer_tier"], f.get("current_tier"), f.get("status", "new"))
+        found = self._statics.get(key)
+        if found is None:
+            found = _Static(self, *key)
+            _remember(self._statics, key, found)
+        return found
 
     def post_resolution(self, f: Mapping[str, Any], tier_id: str) -> tuple[str, ...]:
         """Post-resolution actions read the facts as they will be once resolved: at the decided tier."""
@@ -353,7 +364,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     if "customer_tier" not in f:
         f["customer_tier"] = cm.matrix.defaults.customer_tier
         defaulted += ("customer_tier",)
-    st = cm.static(f)
+    matched = cm.matched(f)
+    st = matched.static
     created = f.get("created_at", now)
     if created > now:
         raise FactError("created_at", _iso(created), f"is after now ({_iso(now)})")
@@ -427,7 +439,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         not solved and now > resolve_by,  # resolve_breached
         (clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
     )
-    tier_id, queue, owner, backup, notify, post, rule_id, reason = out
+    tier_id, queue, owner, backup, notify, rule_id, reason = out
+    post = matched.post.get(tier_id) or matched.post_at(tier_id)
     return Decision(
         escalate,
         tier_id,
@@ -441,19 +454,42 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         post,
         rule_id,
         reason,
-        (st, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
+        (matched, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
         cm.version,
         now,
         since,
     )
 
 
-_Outcome = tuple[str, str | None, str, str | None, tuple[str, ...], tuple[str, ...], str, str]
+_Outcome = tuple[str, str | None, str, str | None, tuple[str, ...], str, str]
+
+
+class _Matched:
+    """What one facts signature decides: which rules hold, which of them are candidates (hit rules up to the
+    first that needs no time), and the post-resolution actions at each tier."""
+
+    __slots__ = ("cm", "f", "hits", "post", "static")
+
+    def __init__(self, cm: CompiledMatrix, f: Mapping[str, Any]) -> None:
+        self.cm, self.f = cm, f
+        self.hits = () if f.get("status") == "solved" else tuple(rule.test(f) for rule in cm.rules)
+        candidates: list[tuple[int, int | None]] = []
+        for i, hit in enumerate(self.hits):
+            if hit:
+                candidates.append((i, cm.rules[i].trigger.after))
+                if candidates[-1][1] is None:
+                    break
+        self.static = cm.static(tuple(candidates), f)
+        self.post: dict[str, tuple[str, ...]] = {}  # tier id -> post-resolution action ids
+
+    def post_at(self, tier_id: str) -> tuple[str, ...]:
+        found = self.post[tier_id] = self.cm.post_resolution(self.f, tier_id)
+        return found
 
 
 class _Static:
-    """The time-independent part of a decision for one facts signature (which also fixes severity, plan,
-    current tier and status): the rules that hold, the floor, the clock and limits, and each possible outcome."""
+    """The time-independent part of a decision: the rules that are candidates, the floor, the clock and limits
+    of the plan and severity, and each possible outcome (owner, queue, notify, reason)."""
 
     __slots__ = (
         "_outcomes",
@@ -464,10 +500,8 @@ class _Static:
         "cm",
         "current",
         "entry",
-        "f",
         "floor",
         "held",
-        "hits",
         "limits",
         "paused",
         "plan",
@@ -478,32 +512,28 @@ class _Static:
         "update_every",
     )
 
-    def __init__(self, cm: CompiledMatrix, f: Mapping[str, Any]) -> None:
-        self.cm, self.f = cm, f
-        self.severity: str = f["severity"]
-        self.plan: str = f["customer_tier"]
-        self.current: str | None = f.get("current_tier")
-        status = f.get("status", "new")
+    def __init__(
+        self,
+        cm: CompiledMatrix,
+        candidates: tuple[tuple[int, int | None], ...],
+        severity: str,
+        plan: str,
+        current: str | None,
+        status: str,
+    ) -> None:
+        self.cm, self.candidates, self.severity, self.plan, self.current = cm, candidates, severity, plan, current
         self.solved = status == "solved"
         self.paused = status in PAUSING_STATUSES
-        self.held = cm.rank[self.current] if self.current is not None else 0
-        self.entry = cm.entry_rank[self.severity]
+        self.held = cm.rank[current] if current is not None else 0
+        self.entry = cm.entry_rank[severity]
         self.floor = max(self.held, self.entry)
-        self.base = self.held if self.current is not None else 0  # what "escalate" compares with
-        self.start = self.held if self.current is not None else self.entry  # the tier whose clock runs
-        self.clock = cm.clocks[self.plan]
-        self.calendar = cm.calendar_of[self.plan]
-        self.limits = cm.limits[self.plan, self.severity]
-        self.sla: tuple[int, int] = cm.sla[self.plan][self.severity]
-        self.update_every: int = cm.updates.get(self.severity, 0)
-        self.hits = () if self.solved else tuple(rule.test(f) for rule in cm.rules)
-        candidates: list[tuple[int, int | None]] = []
-        for i, hit in enumerate(self.hits):  # hit rules up to the first that needs no time
-            if hit:
-                candidates.append((i, cm.rules[i].trigger.after))
-                if candidates[-1][1] is None:
-                    break
-        self.candidates: tuple[tuple[int, int | None], ...] = tuple(candidates)
+        self.base = self.held if current is not None else 0  # what "escalate" compares with
+        self.start = self.held if current is not None else self.entry  # the tier whose clock runs
+        self.clock = cm.clocks[plan]
+        self.calendar = cm.calendar_of[plan]
+        self.limits = cm.limits[plan, severity]
+        self.sla: tuple[int, int] = cm.sla[plan][severity]
+        self.update_every: int = cm.updates.get(severity, 0)
         self._outcomes: dict[tuple[int, int], _Outcome] = {}
 
     def tier_of(self, decided: int) -> int:
@@ -516,7 +546,7 @@ class _Static:
         return rule.rank if (rule.trigger.bypass or rule.rank == self.floor + 1) else self.floor + 1
 
     def outcome(self, decided: int, ran_out_in: int) -> _Outcome:
-        """(tier id, queue, owner, backup, notify, post-resolution, rule id, reason) for the deciding trigger (or
+        """(tier id, queue, owner, backup, notify, rule id, reason) for the deciding trigger (or
         -1) and the tier whose time ran out last when time moved the ticket above it (or -1)."""
         key = (decided, ran_out_in)
         out = self._outcomes.get(key)
@@ -558,11 +588,11 @@ class _Static:
         owner = (q.owner_role if q and q.owner_role else None) or tier_obj.owner_role
         backup = (q.backup_role if q and q.backup_role else None) or tier_obj.backup_role
         notify = cm.notify(tier_id, queue, trigger_notify, severity)
-        return tier_id, queue, owner, backup, notify, cm.post_resolution(self.f, tier_id), rule_id, reason
+        return tier_id, queue, owner, backup, notify, rule_id, reason
 
 
 def _trace_steps(
-    st: _Static,
+    matched: _Matched,
     f: Mapping[str, Any],
     defaulted: tuple[str, ...],
     waiting: dict[int, datetime],
@@ -573,6 +603,7 @@ def _trace_steps(
     tier_id: str,
 ) -> tuple[TraceStep, ...]:
     """The trace of a decision, from the recipe ``_decide`` kept: rendered only when someone reads it."""
+    st, hits = matched.static, matched.hits
     cm, severity, plan = st.cm, st.severity, st.plan
     trace: list[TraceStep] = []
     if "severity" in defaulted:
@@ -588,7 +619,7 @@ def _trace_steps(
     else:
         for i, rule in enumerate(cm.rules):
             t = rule.trigger
-            if not st.hits[i]:
+            if not hits[i]:
                 trace.append(TraceStep(t.id, "no_match", explain=rule.explain, facts=f))
             elif i in waiting:
                 trace.append(TraceStep(t.id, "pending", _pending_text(t, entered, waiting[i], st.paused)))

@@ -161,6 +161,39 @@ def test_indexed_business_hours_equal_the_window_walk(clock: Any, start: datetim
     assert abs(clock.active_minutes(start, end) - Clock.active_minutes(clock, start, end)) < 1e-9
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    instants,
+    st.integers(1, 86_400),
+    st.lists(st.integers(1, 60 * 24 * 20), min_size=1, max_size=6),
+)
+def test_adder_remembers_exact_deadlines(clock: Any, start: datetime, later: int, allowances: list[int]) -> None:
+    # The adder of a start is kept and remembers its results: asked again (as on every re-evaluation of a
+    # ticket), in any order, for starts seconds or hours apart, it must still give what walking the windows gives.
+    starts = [start, start + timedelta(seconds=later)]
+    for minutes in allowances + allowances[::-1]:
+        for s in starts + starts[::-1]:
+            assert clock.adder(s)(minutes) == Clock.add(clock, s, minutes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    instants,
+    st.integers(1, 3000),
+    st.integers(1, 3000),
+    st.integers(0, 5000),
+    st.integers(0, 3000),
+)
+def test_add_is_additive_across_pauses(
+    clock: Any, start: datetime, a: int, b: int, pause_offset: int, pause_len: int
+) -> None:
+    # The time catch-up adds each tier's allowance to the previous tier's end by adding the sum from the start.
+    pauses = [(start + timedelta(minutes=pause_offset), start + timedelta(minutes=pause_offset + pause_len))]
+    assert clock.add(clock.add(start, a, pauses), b, pauses) == clock.add(start, a + b, pauses)
+
+
 @pytest.mark.parametrize("year", [1900, 1969, 1970, 2028, 2100, 9000])
 def test_indexed_business_hours_far_from_each_other(year: int) -> None:
     # Instants years apart (an ancient created_at next to a future one) each get their own index.
@@ -206,15 +239,10 @@ def test_memoised_rule_outcomes_equal_direct_evaluation(ticket: tuple[dict[str, 
     facts.setdefault("severity", "S3")
     facts.setdefault("customer_tier", "smb")
     # The memo may hold what another ticket with the same signature computed: it must equal this ticket's own.
-    st = cm.static(facts)
+    matched = cm.matched(facts)
     if facts.get("status") != "solved":
-        assert st.hits == tuple(rule.test(facts) for rule in cm.rules)
-    # Every outcome the memo can give (each deciding rule or none; time moving it or not) carries the
-    # post-resolution actions this ticket's own facts give at that outcome's tier.
-    ran_out = [-1] + [rank for rank, limit in enumerate(st.limits) if limit is not None]
-    for decided in [-1] + [i for i, _ in st.candidates]:
-        for ran_out_in in ran_out:
-            out = st.outcome(decided, ran_out_in)
-            tier_id, post = out[0], out[5]
-            view = {**facts, "current_tier": tier_id}
-            assert post == tuple(pid for pid, test in cm.post if test is None or test(view))
+        assert matched.hits == tuple(rule.test(facts) for rule in cm.rules)
+    for tier in TIERS:
+        view = {**facts, "current_tier": tier}
+        want = tuple(pid for pid, test in cm.post if test is None or test(view))
+        assert matched.post_at(tier) == want
