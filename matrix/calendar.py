@@ -26,8 +26,8 @@ _DAY_US = 86_400_000_000
 _BUCKET = 256 * _DAY_US
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
-# Starts whose deadlines a business-hours clock remembers (under 1 KB each): a busy helpdesk's open tickets.
-_REMEMBERED_STARTS = 50_000
+# Deadlines a business-hours clock remembers (about 250 bytes each): a few per open ticket of a busy helpdesk.
+_REMEMBERED_DEADLINES = 200_000
 
 
 def _instant(us: int) -> datetime:
@@ -133,7 +133,7 @@ class BusinessHours(Clock):
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         self._indexes: dict[int, _Index] = {}  # see _open_before
-        self._adders: dict[datetime, Callable[[float], datetime]] = {}  # see adder
+        self._deadlines: dict[tuple[datetime, float], datetime] = {}  # see adder
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -206,49 +206,41 @@ class BusinessHours(Clock):
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if pauses or minutes <= 0:
             return super().add(start, minutes, pauses)
+        return self._indexed_add(start, minutes, [None, 0])
+
+    def _indexed_add(self, start: datetime, minutes: float, found: list[Any]) -> datetime:
+        """``add`` without pauses, by the index. ``found`` carries the index and the open time before ``start``
+        in it from one call to the next for the same start."""
         need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
-        found = self._open_before((start - _EPOCH) // _US, need)
-        if found is None:
-            raise RuntimeError("calendar has no open time within the search horizon")
         ix, before = found
+        if ix is None or ix.cum_end[-1] - before < need:
+            looked_up = self._open_before((start - _EPOCH) // _US, need)
+            if looked_up is None:
+                raise RuntimeError("calendar has no open time within the search horizon")
+            ix, before = found[:] = looked_up
         target = before + need
         j = bisect_left(ix.cum_end, target)
         return _instant(ix.starts[j] + target - ix.cum[j])
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        """Without pauses, the adder of a start is kept and remembers its results: a ticket is re-evaluated on
-        every update and every sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do not
-        change. (With pauses they do, as a pause grows.)"""
+        """Without pauses, deadlines are remembered by (start, minutes): a ticket is re-evaluated on every update
+        and every sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do not change.
+        (With pauses they do, as a pause grows.) The memo holds only datetimes and numbers, which the garbage
+        collector does not have to scan."""
         if pauses:
             return super().adder(start, pauses)
-        add = self._adders.get(start)
-        if add is None:
-            if len(self._adders) >= _REMEMBERED_STARTS:
-                self._adders.clear()
-            add = self._adders[start] = self._remembering_adder(start)
-        return add
-
-    def _remembering_adder(self, start: datetime) -> Callable[[float], datetime]:
-        t = (start - _EPOCH) // _US
-        found: list[Any] = [None, 0]  # the index and the open time before `start` in it, once looked up
-        known: dict[float, datetime] = {}  # minutes -> deadline: one start meets a handful of allowances
+        known = self._deadlines
+        found: list[Any] = [None, 0]
 
         def add(minutes: float) -> datetime:
-            deadline = known.get(minutes)
-            if deadline is not None:
-                return deadline
-            if minutes <= 0:
-                return self.add(start, minutes)
-            need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
-            ix, before = found
-            if ix is None or ix.cum_end[-1] - before < need:
-                looked_up = self._open_before(t, need)
-                if looked_up is None:
-                    raise RuntimeError("calendar has no open time within the search horizon")
-                ix, before = found[:] = looked_up
-            target = before + need
-            j = bisect_left(ix.cum_end, target)
-            deadline = known[minutes] = _instant(ix.starts[j] + target - ix.cum[j])
+            deadline = known.get((start, minutes))
+            if deadline is None:
+                if minutes <= 0:
+                    return Clock.add(self, start, minutes)
+                deadline = self._indexed_add(start, minutes, found)
+                if len(known) >= _REMEMBERED_DEADLINES:
+                    known.clear()
+                known[start, minutes] = deadline
             return deadline
 
         return add

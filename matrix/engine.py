@@ -349,8 +349,9 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     (True, 'T3', 'data_loss')
     """
     cm = matrix.__dict__.get("_compiled") or compiled(matrix)
-    now_dt = now if type(now) is datetime and now.tzinfo is UTC else cm.parse_facts.instant("now", now)
-    return _decide(cm, cm.parse_facts(facts), now_dt)
+    if type(now) is not datetime or now.tzinfo is not UTC:
+        now = cm.parse_facts.instant("now", now)
+    return _decide(cm, cm.parse_facts(facts), now)
 
 
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
@@ -387,7 +388,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
                 continue
         decided = i
         break
-    tier = st.tier_of(decided)
+    tier = st.tier_after[decided]
 
     # -- time: severity sets the clock, time enforces it -------------------------------------------------------
     # Each tier's clock starts when the previous one ran out, so the catch-up adds the allowances up from
@@ -420,7 +421,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         for i, fire_at in waiting.items():
             if cm.rules[i].rank > tier and (next_at is None or fire_at < next_at):
                 next_at = fire_at
-    out = st.outcome(decided, ran[-1][0] if moved_by_time else -1)
+    key = (decided, ran[-1][0] if moved_by_time else -1)
+    out = st.outcomes.get(key) or st.outcome(*key)
 
     # -- SLA ----------------------------------------------------------------------------------------------------
     reply_min, resolve_min = st.sla
@@ -440,7 +442,9 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         (clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
     )
     tier_id, queue, owner, backup, notify, rule_id, reason = out
-    post = matched.post.get(tier_id) or matched.post_at(tier_id)
+    post = matched.post.get(tier_id)
+    if post is None:
+        post = matched.post_at(tier_id)
     return Decision(
         escalate,
         tier_id,
@@ -492,7 +496,6 @@ class _Static:
     of the plan and severity, and each possible outcome (owner, queue, notify, reason)."""
 
     __slots__ = (
-        "_outcomes",
         "base",
         "calendar",
         "candidates",
@@ -503,12 +506,14 @@ class _Static:
         "floor",
         "held",
         "limits",
+        "outcomes",
         "paused",
         "plan",
         "severity",
         "sla",
         "solved",
         "start",
+        "tier_after",
         "update_every",
     )
 
@@ -534,7 +539,9 @@ class _Static:
         self.limits = cm.limits[plan, severity]
         self.sla: tuple[int, int] = cm.sla[plan][severity]
         self.update_every: int = cm.updates.get(severity, 0)
-        self._outcomes: dict[tuple[int, int], _Outcome] = {}
+        self.outcomes: dict[tuple[int, int], _Outcome] = {}  # (deciding rule, tier that ran out) -> outcome
+        # deciding rule (or -1) -> the tier it leads to before time moves the ticket
+        self.tier_after = {i: self.tier_of(i) for i in [-1, *(i for i, _ in candidates)]}
 
     def tier_of(self, decided: int) -> int:
         """The tier rank the deciding trigger (or -1: none) leads to, before time moves it."""
@@ -549,9 +556,9 @@ class _Static:
         """(tier id, queue, owner, backup, notify, rule id, reason) for the deciding trigger (or
         -1) and the tier whose time ran out last when time moved the ticket above it (or -1)."""
         key = (decided, ran_out_in)
-        out = self._outcomes.get(key)
+        out = self.outcomes.get(key)
         if out is None:
-            out = self._outcomes[key] = self._outcome(decided, ran_out_in)
+            out = self.outcomes[key] = self._outcome(decided, ran_out_in)
         return out
 
     def _outcome(self, decided: int, ran_out_in: int) -> _Outcome:

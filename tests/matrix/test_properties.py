@@ -246,3 +246,48 @@ def test_memoised_rule_outcomes_equal_direct_evaluation(ticket: tuple[dict[str, 
         view = {**facts, "current_tier": tier}
         want = tuple(pid for pid, test in cm.post if test is None or test(view))
         assert matched.post_at(tier) == want
+
+
+# ---------------------------------------------------------------------------------------------------- facts
+
+_any_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 30_000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([float("inf"), float("-inf"), float("nan"), 2.0, 0.8, 1.0, 5000, 1e308]),
+    st.sampled_from([*SIGNALS, *ISSUE_TYPES, *TIERS, "S1", "S4", "smb", "open", "", " x ", "2026-03-02T10:00:00Z"]),
+    st.lists(st.sampled_from([*SIGNALS, "nope"]), max_size=3),
+    st.lists(st.integers(), max_size=2),
+    st.lists(st.lists(st.integers(), max_size=1), max_size=1),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.dictionaries(st.sampled_from([*DM.vocabulary, "unknown_fact"]), _any_value, max_size=6))
+def test_fact_parser_fast_paths_equal_the_per_fact_parsers(raw: dict[str, Any]) -> None:
+    # The parser takes shortcuts for strings, lists and numbers it can accept at a glance; whatever it accepts
+    # or refuses must be exactly what each fact's own parser accepts or refuses.
+    from matrix.errors import FactError
+    from matrix.facts import FactParser
+
+    def slow() -> dict[str, Any]:
+        out = {}
+        for name, value in raw.items():
+            if name not in DM.vocabulary:
+                raise FactError(name, value, "unknown")
+            if value is not None:
+                out[name] = DM.vocabulary[name].parse(value)
+        return out
+
+    try:
+        want: Any = slow()
+    except FactError as e:
+        want = ("error", e.field)
+    try:
+        got: Any = FactParser(DM.vocabulary)(raw)
+    except FactError as e:
+        got = ("error", e.field)
+    assert got == want
+    if isinstance(got, dict):
+        assert [type(v) for v in got.values()] == [type(v) for v in want.values()]
