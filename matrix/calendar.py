@@ -31,9 +31,9 @@ _REMEMBERED_DEADLINES = 200_000
 
 
 def _instant(us: int) -> datetime:
-    """Microseconds since the epoch -> UTC datetime (positional timedelta: the cheapest exact conversion)."""
-    seconds, micro = divmod(us, 1_000_000)
-    return _EPOCH + timedelta(0, seconds, micro)
+    """Microseconds since the epoch -> UTC datetime (a positional timedelta of integer microseconds: exact, and the
+    cheapest conversion)."""
+    return _EPOCH + timedelta(0, 0, us)
 
 
 class _Index(NamedTuple):

@@ -134,6 +134,8 @@ def parse_datetime(name: str, raw: Any) -> datetime:
             value = datetime.fromisoformat(raw)  # Python 3.11 reads a trailing Z
         except ValueError:
             raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z") from None
+        if value.tzinfo is UTC and 1900 <= value.year <= 9000:  # the usual wire form: already what we return
+            return value
     else:
         raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z")
     if value.tzinfo is None or value.utcoffset() is None:
