@@ -26,8 +26,8 @@ _DAY_US = 86_400_000_000
 _BUCKET = 256 * _DAY_US
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
-# Deadlines a business-hours clock remembers (about 160 bytes each, measured): a few per open ticket of a busy helpdesk.
-_REMEMBERED_DEADLINES = 200_000
+# Starts whose deadlines a business-hours clock remembers: the open tickets of a busy helpdesk.
+_REMEMBERED_STARTS = 50_000
 
 
 def _instant(us: int) -> datetime:
@@ -133,7 +133,7 @@ class BusinessHours(Clock):
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         self._indexes: dict[int, _Index] = {}  # see _open_before
-        self._deadlines: dict[tuple[datetime, float], datetime] = {}  # see adder
+        self._deadlines: dict[datetime, dict[float, datetime]] = {}  # start -> minutes -> deadline; see adder
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -223,24 +223,25 @@ class BusinessHours(Clock):
         return _instant(ix.starts[j] + target - ix.cum[j])
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        """Without pauses, deadlines are remembered by (start, minutes): a ticket is re-evaluated on every update
-        and every sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do not change.
-        (With pauses they do, as a pause grows.) The memo holds only datetimes and numbers, which the garbage
-        collector does not have to scan."""
+        """Without pauses, deadlines are remembered per start: a ticket is re-evaluated on every update and every
+        sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do not change. (With pauses
+        they do, as a pause grows.) The memo holds only dicts of numbers and datetimes, which the garbage
+        collector does not track, and a start's deadlines sit together in one small dict."""
         if pauses:
             return super().adder(start, pauses)
-        known = self._deadlines
+        known = self._deadlines.get(start)
+        if known is None:
+            if len(self._deadlines) >= _REMEMBERED_STARTS:
+                self._deadlines.clear()
+            known = self._deadlines[start] = {}
         found: list[Any] = [None, 0]
 
         def add(minutes: float) -> datetime:
-            deadline = known.get((start, minutes))
+            deadline = known.get(minutes)
             if deadline is None:
                 if minutes <= 0:
                     return Clock.add(self, start, minutes)
-                deadline = self._indexed_add(start, minutes, found)
-                if len(known) >= _REMEMBERED_DEADLINES:
-                    known.clear()
-                known[start, minutes] = deadline
+                deadline = known[minutes] = self._indexed_add(start, minutes, found)
             return deadline
 
         return add
