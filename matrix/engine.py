@@ -348,16 +348,16 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     >>> (d.escalate, d.tier, d.rule_id)
     (True, 'T3', 'data_loss')
     """
-    cm = matrix.__dict__.get("_compiled") or compiled(matrix)
+    cm = compiled(matrix)
     if type(now) is not datetime or now.tzinfo is not UTC:
         now = cm.parse_facts.instant("now", now)
     return _decide(cm, cm.parse_facts(facts), now)
 
 
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
-    # Everything that depends on the facts but not on time (which rules hold, the floor, who owns a tier, which
-    # clock and limits apply) comes from the memoised _Static for the facts' signature; what is left here is the
-    # time arithmetic. This runs for every decision, so it avoids per-call allocations where it can.
+    # Everything that depends on the facts but not on time comes from memos: which rules hold (_Matched, per
+    # facts signature), the floor, who owns a tier, which clock and limits apply (_Static); what is left here is
+    # the time arithmetic. This runs for every decision: memo hits are read inline, methods run only on a miss.
     defaulted: tuple[str, ...] = ()
     if "severity" not in f:
         f["severity"] = cm.matrix.defaults.severity
@@ -422,7 +422,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
             if cm.rules[i].rank > tier and (next_at is None or fire_at < next_at):
                 next_at = fire_at
     key = (decided, ran[-1][0] if moved_by_time else -1)
-    out = st.outcomes.get(key) or st.outcome(*key)
+    out = st.outcomes.get(key) or st.outcome(*key)  # a miss computes and remembers it
 
     # -- SLA ----------------------------------------------------------------------------------------------------
     reply_min, resolve_min = st.sla
@@ -487,6 +487,7 @@ class _Matched:
         self.post: dict[str, tuple[str, ...]] = {}  # tier id -> post-resolution action ids
 
     def post_at(self, tier_id: str) -> tuple[str, ...]:
+        """The post-resolution actions at a tier, remembered in ``post`` (read that first)."""
         found = self.post[tier_id] = self.cm.post_resolution(self.f, tier_id)
         return found
 
@@ -553,12 +554,9 @@ class _Static:
         return rule.rank if (rule.trigger.bypass or rule.rank == self.floor + 1) else self.floor + 1
 
     def outcome(self, decided: int, ran_out_in: int) -> _Outcome:
-        """(tier id, queue, owner, backup, notify, rule id, reason) for the deciding trigger (or
-        -1) and the tier whose time ran out last when time moved the ticket above it (or -1)."""
-        key = (decided, ran_out_in)
-        out = self.outcomes.get(key)
-        if out is None:
-            out = self.outcomes[key] = self._outcome(decided, ran_out_in)
+        """(tier id, queue, owner, backup, notify, rule id, reason) for the deciding trigger (or -1) and the tier
+        whose time ran out last when time moved the ticket above it (or -1); remembered in ``outcomes``."""
+        out = self.outcomes[decided, ran_out_in] = self._outcome(decided, ran_out_in)
         return out
 
     def _outcome(self, decided: int, ran_out_in: int) -> _Outcome:
