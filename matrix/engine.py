@@ -240,10 +240,12 @@ class CompiledMatrix:
             _remember(self._matched, key, found)
         return found
 
-    def static(self, candidates: tuple[tuple[int, int | None], ...], f: Mapping[str, Any]) -> _Static:
+    def static(
+        self, candidates: tuple[tuple[int, int | None], ...], situation: tuple[str, str, str | None, str]
+    ) -> _Static:
         """The time-independent part of the decision, shared by every ticket whose facts make the same rules
-        candidates, with the same severity, plan, current tier and status: far fewer than signatures."""
-        key = (candidates, f["severity"], f["customer_tier"], f.get("current_tier"), f.get("status", "new"))
+        candidates, in the same situation (severity, plan, current tier, status): far fewer than signatures."""
+        key = (candidates, *situation)
         found = self._statics.get(key)
         if found is None:
             found = _Static(self, *key)
@@ -272,13 +274,25 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def _signature_function(m: Matrix) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition, and
-    the facts that pick the tier, plan and clock (severity, customer tier, current tier, status)."""
-    read: dict[str, list[Any]] = {name: [] for name in ("severity", "customer_tier", "current_tier", "status")}
-    for cond in [t.when for t in m.triggers] + [p.when for p in m.post_resolution if p.when]:
+    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition.
+
+    The key holds only the facts those conditions read, so it has far fewer values than whole tickets do (the
+    situation -- severity, plan, current tier, status -- is a second, small key; see ``_Matched.statics``).
+    Post-resolution conditions read the facts with ``current_tier`` set to the decided tier, never the ticket's
+    own, so only a trigger makes it part of the key."""
+    read: dict[str, list[Any]] = {}
+
+    def note(cond: conditions.Cond, skip: tuple[str, ...] = ()) -> None:
         for leaf in conditions.leaves(cond):
-            value = leaf.get("value")
-            read.setdefault(leaf["fact"], []).extend(value if isinstance(value, list) else [value])
+            if leaf["fact"] not in skip:
+                value = leaf.get("value")
+                read.setdefault(leaf["fact"], []).extend(value if isinstance(value, list) else [value])
+
+    for t in m.triggers:
+        note(t.when)
+    for p in m.post_resolution:
+        if p.when:
+            note(p.when, skip=("current_tier",))
     vocab = m.vocabulary
     values: list[str] = []  # enum, set (a frozenset), string, boolean: the value itself
     present: list[str] = []  # datetime, intervals: rules can only ask whether they are there
@@ -366,7 +380,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         f["customer_tier"] = cm.matrix.defaults.customer_tier
         defaulted += ("customer_tier",)
     matched = cm.matched(f)
-    st = matched.static
+    situation = (f["severity"], f["customer_tier"], f.get("current_tier"), f.get("status", "new"))
+    st = matched.statics.get(situation) or matched.static_for(situation)
     created = f.get("created_at", now)
     if created > now:
         raise FactError("created_at", _iso(created), f"is after now ({_iso(now)})")
@@ -458,7 +473,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
         post,
         rule_id,
         reason,
-        (matched, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
+        (matched, st, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
         cm.version,
         now,
         since,
@@ -470,24 +485,34 @@ _Outcome = tuple[str, str | None, str, str | None, tuple[str, ...], str, str]
 
 class _Matched:
     """What one facts signature decides: which rules hold, which of them are candidates (hit rules up to the
-    first that needs no time), and the post-resolution actions at each tier."""
+    first that needs no time), the time-independent part of the decision in each situation, and the
+    post-resolution actions at each tier."""
 
-    __slots__ = ("cm", "f", "hits", "post", "static")
+    __slots__ = ("candidates", "cm", "f", "hits", "post", "statics")
 
     def __init__(self, cm: CompiledMatrix, f: Mapping[str, Any]) -> None:
         self.cm, self.f = cm, f
-        self.hits = () if f.get("status") == "solved" else tuple(rule.test(f) for rule in cm.rules)
+        self.hits = tuple(rule.test(f) for rule in cm.rules)
         candidates: list[tuple[int, int | None]] = []
         for i, hit in enumerate(self.hits):
             if hit:
                 candidates.append((i, cm.rules[i].trigger.after))
                 if candidates[-1][1] is None:
                     break
-        self.static = cm.static(tuple(candidates), f)
-        self.post: dict[str, tuple[str, ...]] = {}  # tier id -> post-resolution action ids
+        self.candidates = tuple(candidates)
+        # (severity, plan, current tier, status) -> _Static; read it first, ``static_for`` fills it
+        self.statics: dict[tuple[str, str, str | None, str], _Static] = {}
+        self.post: dict[str, tuple[str, ...]] = {}  # tier id -> post-resolution action ids; read it first
+
+    def static_for(self, situation: tuple[str, str, str | None, str]) -> _Static:
+        """The _Static of these rule hits in a situation; remembered in ``statics``. A solved ticket has no
+        candidates: rules are not considered once it is solved."""
+        candidates = () if situation[3] == "solved" else self.candidates
+        found = self.statics[situation] = self.cm.static(candidates, situation)
+        return found
 
     def post_at(self, tier_id: str) -> tuple[str, ...]:
-        """The post-resolution actions at a tier, remembered in ``post`` (read that first)."""
+        """The post-resolution actions at a tier, remembered in ``post``."""
         found = self.post[tier_id] = self.cm.post_resolution(self.f, tier_id)
         return found
 
@@ -598,6 +623,7 @@ class _Static:
 
 def _trace_steps(
     matched: _Matched,
+    st: _Static,
     f: Mapping[str, Any],
     defaulted: tuple[str, ...],
     waiting: dict[int, datetime],
@@ -608,7 +634,7 @@ def _trace_steps(
     tier_id: str,
 ) -> tuple[TraceStep, ...]:
     """The trace of a decision, from the recipe ``_decide`` kept: rendered only when someone reads it."""
-    st, hits = matched.static, matched.hits
+    hits = matched.hits
     cm, severity, plan = st.cm, st.severity, st.plan
     trace: list[TraceStep] = []
     if "severity" in defaulted:

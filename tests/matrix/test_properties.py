@@ -222,24 +222,62 @@ def test_matrix_declared_calendar_matches(dm: Matrix) -> None:
     assert clock.add(datetime(2026, 11, 25, 21, 0, tzinfo=UTC), 120) == datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
-@settings(max_examples=400, deadline=None)
-@given(tickets())
-def test_memoised_rule_outcomes_equal_direct_evaluation(ticket: tuple[dict[str, Any], str]) -> None:
-    from matrix.engine import compiled
-    from matrix.facts import parse_facts
+def _situational_matrix() -> Matrix:
+    """The default matrix plus a trigger that reads status and current tier, and a post-resolution action that
+    reads severity and current tier: facts the engine keys its memos by in two places."""
+    import yaml
 
-    cm = compiled(DM)
-    facts = parse_facts(ticket[0], cm.vocabulary)
-    facts.setdefault("severity", "S3")
-    facts.setdefault("customer_tier", "smb")
-    # The memo may hold what another ticket with the same signature computed: it must equal this ticket's own.
-    matched = cm.matched(facts)
-    if facts.get("status") != "solved":
-        assert matched.hits == tuple(rule.test(facts) for rule in cm.rules)
-    for tier in TIERS:
-        view = {**facts, "current_tier": tier}
-        want = tuple(pid for pid, test in cm.post if test is None or test(view))
-        assert matched.post_at(tier) == want
+    from matrix.loader import default_matrix_text, matrix_from_data
+
+    data = yaml.safe_load(default_matrix_text())
+    data["triggers"].insert(
+        0,
+        {
+            "id": "stuck_bug",
+            "when": "all(issue_type = bug, status in [open, pending], current_tier = T2)",
+            "tier": "T3",
+            "reason": "A bug held at T2 goes to engineering.",
+        },
+    )
+    data["post_resolution"].append(
+        {"id": "s1_review", "action": "Review the S1.", "when": "all(severity in [S1, S2], current_tier in [T3, T4])"}
+    )
+    return matrix_from_data(data)
+
+
+SITUATIONAL = _situational_matrix()
+
+
+_situations = st.fixed_dictionaries(
+    {},
+    optional={
+        "severity": st.sampled_from(SEVERITIES),
+        "customer_tier": st.sampled_from(CUSTOMER_TIERS),
+        "current_tier": st.sampled_from(TIERS),
+        "status": st.sampled_from(STATUSES),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([DM, SITUATIONAL]), tickets(), st.lists(_situations, min_size=2, max_size=6))
+def test_memoised_decisions_equal_decisions_from_a_fresh_engine(
+    m: Matrix, ticket: tuple[dict[str, Any], str], situations: list[dict[str, str]]
+) -> None:
+    # The engine memoises rule hits per signature and the rest per situation, so one ticket's decision may come
+    # from what an earlier ticket computed. The same ticket in several situations (severity, plan, tier, status)
+    # shares the most; each decision must be exactly what an engine that saw nothing else decides.
+    from matrix.engine import CompiledMatrix, _decide, compiled
+
+    base, now = ticket
+    shared = compiled(m)
+    for situation in situations:
+        facts = {**base, **situation}
+        if facts.get("status") not in ("pending", "on_hold") and "pauses" in facts:
+            facts["pauses"] = [{**p, "end": p["end"] or p["start"]} for p in facts["pauses"]]
+        fresh = CompiledMatrix(m)
+        want = _decide(fresh, fresh.parse_facts(facts), fresh.parse_facts.instant("now", now))
+        assert _decide(shared, shared.parse_facts(facts), shared.parse_facts.instant("now", now)) == want
 
 
 # ---------------------------------------------------------------------------------------------------- facts
