@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 Pause = tuple[datetime, datetime]
@@ -101,16 +101,29 @@ class AlwaysOpen(Clock):
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield start, datetime.max.replace(tzinfo=UTC)
 
+    def __init__(self) -> None:
+        # minutes -> timedelta: a matrix asks for a handful of allowances, and building a timedelta costs four
+        # times looking one up
+        self._spans: dict[float, timedelta] = {}
+
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
-        if not pauses:  # the common case, kept allocation-free
-            return start + timedelta(minutes=minutes)
+        if not pauses:
+            return start + self._span(minutes)
         return super().add(start, minutes, pauses)
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        if not pauses:
-            # Whole minutes (every window in a matrix) take the positional constructor: a third of the cost.
-            return lambda m: start + (timedelta(0, m * 60) if type(m) is int else timedelta(minutes=m))
-        return super().adder(start, pauses)
+        if pauses:
+            return super().adder(start, pauses)
+        spans, span = self._spans.get, self._span
+        return lambda minutes: start + (spans(minutes) or span(minutes))
+
+    def _span(self, minutes: float) -> timedelta:
+        found = self._spans.get(minutes)
+        if found is None:
+            if len(self._spans) >= 10_000:  # bounded: fractional minutes (warnings) are many
+                self._spans.clear()
+            found = self._spans[minutes] = timedelta(minutes=minutes)
+        return found
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if not pauses:
@@ -132,8 +145,10 @@ class BusinessHours(Clock):
         self.holidays = frozenset(holidays)
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
-        self._indexes: dict[int, _Index] = {}  # see _open_before
-        self._deadlines: dict[datetime, dict[float, datetime]] = {}  # start -> minutes -> deadline; see adder
+        self._indexes: dict[int, _Index] = {}  # see _locate
+        # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
+        self._deadlines: dict[datetime, dict[float, datetime]] = {}
+        self._spells: dict[int, dict[float, datetime]] = {}
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -178,83 +193,109 @@ class BusinessHours(Clock):
         cum_end = [c + e - s for c, s, e in zip(cum, starts, ends, strict=True)]
         return _Index(first, last, lo, hi, starts, ends, cum, cum_end)
 
-    def _open_before(self, t: int, need: int = 0, until: int | None = None) -> tuple[_Index, int] | None:
-        """The index and the open microseconds in it before instant ``t``, once the index covers ``t``, ``need``
-        open microseconds after it and the instant ``until``; None if the calendar has not that much open time.
+    def _locate(self, t: int, need: int = 0, until: int | None = None) -> tuple[_Index, int, int] | None:
+        """(index, window, open microseconds in the index before instant ``t``), where the window is the first
+        that ends after ``t``, once the index covers ``t``, ``need`` open microseconds after it and the instant
+        ``until``; None if the calendar has not that much open time.
 
         One index per 256-day bucket of instants (so tickets from different years do not rebuild each other's),
         each starting a week before its bucket and grown forward when a window reaches past its end."""
-        bucket = t // _BUCKET
-        ix = self._indexes.get(bucket)
-        if ix is None:
-            first = _instant(bucket * _BUCKET).astimezone(self.zone).date() - timedelta(days=7)
-            ix = self._build(first, first + timedelta(days=400))
-        horizon = t + (_MAX_DAYS + len(self.holidays)) * _DAY_US
         while True:
-            i = bisect_right(ix.ends, t)
-            if i < len(ix.ends):
-                before = ix.cum[i] + max(0, t - ix.starts[i])
-                if ix.cum_end[-1] - before >= need and (until is None or ix.ends[-1] >= until):
-                    if len(self._indexes) >= 64:  # bounded: a worker that sees many years keeps the recent ones
-                        self._indexes.clear()
-                    self._indexes[bucket] = ix
-                    return ix, before
-            if ix.hi > horizon:
+            ix = self._indexes.get(t // _BUCKET)
+            if ix is not None:
+                i = bisect_right(ix.ends, t)
+                if i < len(ix.ends):
+                    opens = ix.starts[i]
+                    before = ix.cum[i] + (t - opens if t > opens else 0)
+                    if ix.cum_end[-1] - before >= need and (until is None or ix.ends[-1] >= until):
+                        return ix, i, before
+            if not self._grow(t, ix):
                 return None
+
+    def _grow(self, t: int, ix: _Index | None) -> bool:
+        """Build the index of ``t``'s bucket, or extend it by a year; False once it reaches past the search
+        horizon (the calendar has not the open time asked for)."""
+        if ix is None:
+            first = _instant(t // _BUCKET * _BUCKET).astimezone(self.zone).date() - timedelta(days=7)
+            ix = self._build(first, first + timedelta(days=400))
+        elif ix.hi > t + (_MAX_DAYS + len(self.holidays)) * _DAY_US:
+            return False
+        else:
             ix = self._build(ix.first, ix.last + timedelta(days=366))
+        if len(self._indexes) >= 64:  # bounded: a worker that sees many years keeps the recent ones
+            self._indexes.clear()
+        self._indexes[t // _BUCKET] = ix
+        return True
 
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if pauses or minutes <= 0:
             return super().add(start, minutes, pauses)
-        return self._indexed_add(start, minutes, [None, 0])
-
-    def _indexed_add(self, start: datetime, minutes: float, found: list[Any]) -> datetime:
-        """``add`` without pauses, by the index. ``found`` carries the index and the open time before ``start``
-        in it from one call to the next for the same start."""
-        need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
-        ix, before = found
-        if ix is None or ix.cum_end[-1] - before < need:
-            looked_up = self._open_before((start - _EPOCH) // _US, need)
-            if looked_up is None:
-                raise RuntimeError("calendar has no open time within the search horizon")
-            ix, before = found[:] = looked_up
-        target = before + need
-        j = bisect_left(ix.cum_end, target)
-        return _instant(ix.starts[j] + target - ix.cum[j])
+        return self.adder(start)(minutes)
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        """Without pauses, deadlines are remembered per start: a ticket is re-evaluated on every update and every
-        sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do not change. (With pauses
-        they do, as a pause grows.) The memo holds only dicts of numbers and datetimes, which the garbage
-        collector does not track, and a start's deadlines sit together in one small dict."""
+        """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on
+        every update and every sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do
+        not change. (With pauses they do, as a pause grows.)
+
+        Deadlines depend only on where the open time starts counting: every start in one closed spell (a night,
+        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one dict. The
+        memo holds only dicts of numbers and datetimes, which the garbage collector does not track."""
         if pauses:
             return super().adder(start, pauses)
         known = self._deadlines.get(start)
+        where: tuple[_Index, int, int, int] | None = None  # (index, window, counting from, open before it)
         if known is None:
+            where = self._where(start, 0)
             if len(self._deadlines) >= _REMEMBERED_STARTS:
                 self._deadlines.clear()
-            known = self._deadlines[start] = {}
-        found: list[Any] = [None, 0]
+                self._spells.clear()
+            known = self._spells.get(where[2])
+            if known is None:
+                known = self._spells[where[2]] = {}
+            self._deadlines[start] = known
+        remembered = known.get
 
         def add(minutes: float) -> datetime:
-            deadline = known.get(minutes)
-            if deadline is None:
-                if minutes <= 0:
-                    return Clock.add(self, start, minutes)
-                deadline = known[minutes] = self._indexed_add(start, minutes, found)
+            nonlocal where
+            deadline = remembered(minutes)
+            if deadline is not None:
+                return deadline
+            if minutes <= 0:
+                return Clock.add(self, start, minutes)
+            need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
+            if where is None or where[0].cum_end[-1] - where[3] < need:
+                where = self._where(start, need)
+            ix, i, counting, before = where
+            if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
+                deadline = _instant(counting + need)
+            else:
+                target = before + need
+                j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
+                deadline = _instant(ix.starts[j] + target - ix.cum[j])
+            known[minutes] = deadline
             return deadline
 
         return add
+
+    def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int]:
+        """(index, window, the instant open time starts counting from, open microseconds before it) for a start,
+        with ``need`` open microseconds after it in the index."""
+        t = (start - _EPOCH) // _US
+        found = self._locate(t, need)
+        if found is None:
+            raise RuntimeError("calendar has no open time within the search horizon")
+        ix, i, before = found
+        return ix, i, max(t, ix.starts[i]), before
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if pauses or end <= start:
             return super().active_minutes(start, end, pauses)
         a, b = (start - _EPOCH) // _US, (end - _EPOCH) // _US
-        first = self._open_before(a, until=b)
-        last = self._open_before(b) if first is not None else None
+        first = self._locate(a, until=b)
+        last = self._locate(b) if first is not None else None
         if first is None or last is None or first[0] is not last[0]:
             return super().active_minutes(start, end, pauses)
-        return (last[1] - first[1]) / 60e6
+        return (last[2] - first[2]) / 60e6
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.zone).date() - timedelta(days=1)  # yesterday: a window may span midnight UTC

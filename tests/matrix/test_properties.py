@@ -163,9 +163,10 @@ def test_indexed_business_hours_equal_the_window_walk(clock: Any, start: datetim
     st.lists(st.integers(1, 60 * 24 * 20), min_size=1, max_size=6),
 )
 def test_adder_remembers_exact_deadlines(clock: Any, start: datetime, later: int, allowances: list[int]) -> None:
-    # The adder of a start is kept and remembers its results: asked again (as on every re-evaluation of a
-    # ticket), in any order, for starts seconds or hours apart, it must still give what walking the windows gives.
-    starts = [start, start + timedelta(seconds=later)]
+    # The adder of a start is kept and remembers its results, and starts in one closed spell share them: asked
+    # again (as on every re-evaluation of a ticket), in any order, for starts seconds or hours apart (so some in
+    # the same night or weekend, some in the same window), it must still give what walking the windows gives.
+    starts = [start + timedelta(seconds=later * k) for k in range(4)]
     for minutes in allowances + allowances[::-1]:
         for s in starts + starts[::-1]:
             assert clock.adder(s)(minutes) == Clock.add(clock, s, minutes)
@@ -206,6 +207,15 @@ def test_business_hours_across_dst_change() -> None:
     # Autumn: Friday 2026-10-30 16:30 EDT = 20:30Z; Monday 2026-11-02 09:00 EST = 14:00Z.
     start = datetime(2026, 10, 30, 20, 30, tzinfo=UTC)
     assert NY.add(start, 60) == datetime(2026, 11, 2, 14, 30, tzinfo=UTC)
+
+
+def test_deadline_at_and_just_past_closing() -> None:
+    # Monday 2026-03-09 16:00 EDT = 20:00Z, closing at 17:00 EDT = 21:00Z: a deadline that lands exactly at
+    # closing stays that day; half a minute more of open time is needed the next morning (09:00 EDT = 13:00Z).
+    start = datetime(2026, 3, 9, 20, 0, tzinfo=UTC)
+    assert NY.add(start, 60) == datetime(2026, 3, 9, 21, 0, tzinfo=UTC)
+    assert NY.add(start + timedelta(seconds=30), 60) == datetime(2026, 3, 10, 13, 0, 30, tzinfo=UTC)
+    assert NY.adder(start + timedelta(seconds=1))(61) == datetime(2026, 3, 10, 13, 1, 1, tzinfo=UTC)
 
 
 def test_business_hours_holiday_and_weekend() -> None:
