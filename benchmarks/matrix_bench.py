@@ -176,18 +176,18 @@ def zen_input(facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def rate(fn: Callable[[dict[str, Any]], Any], batches: list[list[dict[str, Any]]], seconds: float) -> float:
-    """Decisions per second: whole passes over a batch until `seconds` have elapsed; best of the passes. Each
-    pass takes the next batch, so with one batch every pass re-evaluates the same tickets, and with as many
-    batches as passes every ticket is seen for the first time."""
+    """Decisions per second: whole passes, each over the next batch, until every batch has had its pass and
+    `seconds` have elapsed; best of the passes. With one batch every pass re-evaluates the same tickets; with
+    `seconds` 0 every batch gets exactly one pass, so every ticket is seen for the first time."""
     best = 0.0
     deadline = time.perf_counter() + seconds
-    for items in itertools.cycle(batches):
+    for passes, items in enumerate(itertools.cycle(batches), 1):
         start = time.perf_counter()
         for facts in items:
             fn(facts)
         elapsed = time.perf_counter() - start
         best = max(best, len(items) / elapsed)
-        if time.perf_counter() > deadline:
+        if passes >= len(batches) and time.perf_counter() > deadline:
             break
     return best
 
