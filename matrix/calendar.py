@@ -238,8 +238,9 @@ class BusinessHours(Clock):
         not change. (With pauses they do, as a pause grows.)
 
         Deadlines depend only on where the open time starts counting: every start in one closed spell (a night,
-        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one dict. The
-        memo holds only dicts of numbers and datetimes, which the garbage collector does not track."""
+        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one dict (a start
+        inside a window has its own). The memo holds only dicts of numbers and datetimes, which the garbage
+        collector does not track."""
         if pauses:
             return super().adder(start, pauses)
         known = self._deadlines.get(start)
@@ -249,9 +250,11 @@ class BusinessHours(Clock):
             if len(self._deadlines) >= _REMEMBERED_STARTS:
                 self._deadlines.clear()
                 self._spells.clear()
-            known = self._spells.get(where[2])
-            if known is None:
-                known = self._spells[where[2]] = {}
+            ix, i, counting, _ = where
+            if counting > ix.starts[i]:  # inside a window: no other start counts from here
+                known = {}
+            elif (known := self._spells.get(counting)) is None:
+                known = self._spells[counting] = {}
             self._deadlines[start] = known
         remembered = known.get
 
