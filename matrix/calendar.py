@@ -149,6 +149,7 @@ class BusinessHours(Clock):
         # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
         self._deadlines: dict[datetime, dict[float, datetime]] = {}
         self._spells: dict[int, dict[float, datetime]] = {}
+        self._spans: dict[int, timedelta] = {}  # microseconds -> timedelta; see adder
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -244,13 +245,13 @@ class BusinessHours(Clock):
         if pauses:
             return super().adder(start, pauses)
         known = self._deadlines.get(start)
-        where: tuple[_Index, int, int, int] | None = None  # (index, window, counting from, open before it)
+        where: tuple[_Index, int, int, int, int] | None = None  # see _where
         if known is None:
             where = self._where(start, 0)
             if len(self._deadlines) >= _REMEMBERED_STARTS:
                 self._deadlines.clear()
                 self._spells.clear()
-            ix, i, counting, _ = where
+            ix, i, _, counting, _ = where
             if counting > ix.starts[i]:  # inside a window: no other start counts from here
                 known = {}
             elif (known := self._spells.get(counting)) is None:
@@ -266,29 +267,38 @@ class BusinessHours(Clock):
             if minutes <= 0:
                 return Clock.add(self, start, minutes)
             need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
-            if where is None or where[0].cum_end[-1] - where[3] < need:
+            if where is None or where[0].cum_end[-1] - where[4] < need:
                 where = self._where(start, need)
-            ix, i, counting, before = where
+            ix, i, t, counting, before = where
             if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
-                deadline = _instant(counting + need)
+                at = counting + need
             else:
                 target = before + need
                 j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
-                deadline = _instant(ix.starts[j] + target - ix.cum[j])
-            known[minutes] = deadline
+                at = ix.starts[j] + target - ix.cum[j]
+            # start + (the open time asked for + the closed time it spans): few distinct spans, so they are
+            # remembered, and adding one to ``start`` costs a fifth of building the instant from microseconds
+            span = self._spans.get(at - t)
+            deadline = known[minutes] = start + (span if span is not None else self._span(at - t))
             return deadline
 
         return add
 
-    def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int]:
-        """(index, window, the instant open time starts counting from, open microseconds before it) for a start,
-        with ``need`` open microseconds after it in the index."""
+    def _span(self, us: int) -> timedelta:
+        if len(self._spans) >= 10_000:  # bounded: odd starts and allowances make odd spans
+            self._spans.clear()
+        span = self._spans[us] = timedelta(0, 0, us)
+        return span
+
+    def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int, int]:
+        """(index, window, start, the instant open time starts counting from, open time before it), instants in
+        microseconds since the epoch, with ``need`` open microseconds after the start in the index."""
         t = (start - _EPOCH) // _US
         found = self._locate(t, need)
         if found is None:
             raise RuntimeError("calendar has no open time within the search horizon")
         ix, i, before = found
-        return ix, i, max(t, ix.starts[i]), before
+        return ix, i, t, max(t, ix.starts[i]), before
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if pauses or end <= start:
