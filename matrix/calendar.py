@@ -276,10 +276,14 @@ class BusinessHours(Clock):
                 target = before + need
                 j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
                 at = ix.starts[j] + target - ix.cum[j]
-            # start + (the open time asked for + the closed time it spans): few distinct spans, so they are
-            # remembered, and adding one to ``start`` costs a fifth of building the instant from microseconds
-            span = self._spans.get(at - t)
-            deadline = known[minutes] = start + (span if span is not None else self._span(at - t))
+            if counting == t:
+                # start + (the open time asked for + the closed time it crosses): few distinct spans, so they
+                # are remembered, and adding one to ``start`` costs a fifth of building the instant
+                span = self._spans.get(at - t)
+                deadline = start + (span if span is not None else self._span(at - t))
+            else:  # a start in a closed spell: built once for the whole spell
+                deadline = _instant(at)
+            known[minutes] = deadline
             return deadline
 
         return add
