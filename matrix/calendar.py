@@ -47,6 +47,23 @@ class _Index(NamedTuple):
     cum_end: list[int]  # ... and up to its end
 
 
+class _Spans(dict[float, timedelta]):
+    """A number of ``unit`` (a ``timedelta`` keyword) -> that timedelta, remembered: clocks add a handful of
+    distinct spans over and over, and building a timedelta costs four times looking one up. Bounded."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def __missing__(self, n: float) -> timedelta:
+        if len(self) >= 10_000:  # fractional minutes (warnings) and odd starts make odd spans
+            self.clear()
+        span = self[n] = timedelta(**{self.unit: n})
+        return span
+
+
 class Clock:
     """Base class: subclasses yield their open windows; ``add``/``active_minutes`` are shared helpers."""
 
@@ -98,32 +115,22 @@ class Clock:
 class AlwaysOpen(Clock):
     """24x7: every minute counts, except paused ones."""
 
+    def __init__(self) -> None:
+        self._spans = _Spans("minutes")
+
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield start, datetime.max.replace(tzinfo=UTC)
 
-    def __init__(self) -> None:
-        # minutes -> timedelta: a matrix asks for a handful of allowances, and building a timedelta costs four
-        # times looking one up
-        self._spans: dict[float, timedelta] = {}
-
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if not pauses:
-            return start + self._span(minutes)
+            return start + self._spans[minutes]
         return super().add(start, minutes, pauses)
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
         if pauses:
             return super().adder(start, pauses)
-        spans, span = self._spans.get, self._span
-        return lambda minutes: start + (spans(minutes) or span(minutes))
-
-    def _span(self, minutes: float) -> timedelta:
-        found = self._spans.get(minutes)
-        if found is None:
-            if len(self._spans) >= 10_000:  # bounded: fractional minutes (warnings) are many
-                self._spans.clear()
-            found = self._spans[minutes] = timedelta(minutes=minutes)
-        return found
+        spans = self._spans
+        return lambda minutes: start + spans[minutes]
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if not pauses:
@@ -149,7 +156,7 @@ class BusinessHours(Clock):
         # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
         self._deadlines: dict[datetime, dict[float, datetime]] = {}
         self._spells: dict[int, dict[float, datetime]] = {}
-        self._spans: dict[int, timedelta] = {}  # microseconds -> timedelta; see adder
+        self._spans = _Spans("microseconds")  # see adder
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -276,23 +283,13 @@ class BusinessHours(Clock):
                 target = before + need
                 j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
                 at = ix.starts[j] + target - ix.cum[j]
-            if counting == t:
-                # start + (the open time asked for + the closed time it crosses): few distinct spans, so they
-                # are remembered, and adding one to ``start`` costs a fifth of building the instant
-                span = self._spans.get(at - t)
-                deadline = start + (span if span is not None else self._span(at - t))
-            else:  # a start in a closed spell: built once for the whole spell
-                deadline = _instant(at)
-            known[minutes] = deadline
+            # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few
+            # distinct values, remembered; adding one costs a fifth of building the instant. A start in a closed
+            # spell builds the instant, once for the whole spell (its own span would be odd).
+            deadline = known[minutes] = start + self._spans[at - t] if counting == t else _instant(at)
             return deadline
 
         return add
-
-    def _span(self, us: int) -> timedelta:
-        if len(self._spans) >= 10_000:  # bounded: odd starts and allowances make odd spans
-            self._spans.clear()
-        span = self._spans[us] = timedelta(0, 0, us)
-        return span
 
     def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int, int]:
         """(index, window, start, the instant open time starts counting from, open time before it), instants in
