@@ -30,6 +30,11 @@ _MAX_DAYS = 3 * 366
 _REMEMBERED_STARTS = 50_000
 
 
+def _micros(minutes: float) -> int:
+    """Minutes -> whole microseconds (whole minutes, every allowance in a matrix, exactly and cheaply)."""
+    return minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
+
+
 def _instant(us: int) -> datetime:
     """Microseconds since the epoch -> UTC datetime (a positional timedelta of integer microseconds: exact, and the
     cheapest conversion)."""
@@ -238,7 +243,9 @@ class BusinessHours(Clock):
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if pauses or minutes <= 0:
             return super().add(start, minutes, pauses)
-        return self.adder(start)(minutes)
+        # Not remembered: ``add`` serves one-off starts (such as ``now``), which would crowd tickets' out.
+        need = _micros(minutes)
+        return self._deadline(start, self._where(start, need), need)
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
         """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on
@@ -273,23 +280,27 @@ class BusinessHours(Clock):
                 return deadline
             if minutes <= 0:
                 return Clock.add(self, start, minutes)
-            need = minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
+            need = _micros(minutes)
             if where is None or where[0].cum_end[-1] - where[4] < need:
                 where = self._where(start, need)
-            ix, i, t, counting, before = where
-            if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
-                at = counting + need
-            else:
-                target = before + need
-                j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
-                at = ix.starts[j] + target - ix.cum[j]
-            # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few
-            # distinct values, remembered; adding one costs a fifth of building the instant. A start in a closed
-            # spell builds the instant, once for the whole spell (its own span would be odd).
-            deadline = known[minutes] = start + self._spans[at - t] if counting == t else _instant(at)
+            deadline = known[minutes] = self._deadline(start, where, need)
             return deadline
 
         return add
+
+    def _deadline(self, start: datetime, where: tuple[_Index, int, int, int, int], need: int) -> datetime:
+        """The instant ``need`` open microseconds after ``start``, located by ``_where``."""
+        ix, i, t, counting, before = where
+        if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
+            at = counting + need
+        else:
+            target = before + need
+            j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
+            at = ix.starts[j] + target - ix.cum[j]
+        # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few distinct
+        # values, remembered; adding one costs a fifth of building the instant. A start in a closed spell builds
+        # the instant (its own span would be odd; in ``adder`` that happens once for the whole spell).
+        return start + self._spans[at - t] if counting == t else _instant(at)
 
     def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int, int]:
         """(index, window, start, the instant open time starts counting from, open time before it), instants in
