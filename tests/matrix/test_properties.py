@@ -172,6 +172,17 @@ def test_adder_remembers_exact_deadlines(clock: Any, start: datetime, later: int
             assert clock.adder(s)(minutes) == Clock.add(clock, s, minutes)
 
 
+def test_one_off_adds_leave_the_deadline_memo_alone() -> None:
+    # ``add`` serves one-off starts (each evaluation's ``now``); remembering them would crowd out the tickets'
+    # deadlines, which ``adder`` remembers.
+    clock = BusinessHours("America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)}, [])
+    for k in range(50):
+        clock.add(T0 + timedelta(minutes=37 * k), 90)
+    assert not clock._deadlines
+    clock.adder(T0)(90)
+    assert list(clock._deadlines) == [T0]
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
