@@ -108,10 +108,11 @@ NY = BusinessHours(
 )
 BERLIN_SPLIT = BusinessHours("Europe/Berlin", {d: [(8 * 60, 12 * 60), (13 * 60, 17 * 60)] for d in range(6)}, [])
 instants = st.integers(0, 60 * 24 * 730).map(lambda m: T0 + timedelta(minutes=m))
+every_clock = st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]), instants, st.integers(1, 60 * 24 * 5))
+@given(every_clock, instants, st.integers(1, 60 * 24 * 5))
 def test_add_and_active_minutes_are_inverse(clock: Any, start: datetime, minutes: int) -> None:
     end = clock.add(start, minutes)
     assert abs(clock.active_minutes(start, end) - minutes) < 1e-6
@@ -121,7 +122,7 @@ def test_add_and_active_minutes_are_inverse(clock: Any, start: datetime, minutes
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    every_clock,
     instants,
     st.integers(1, 3000),
     st.integers(0, 5000),
@@ -157,7 +158,7 @@ def test_indexed_business_hours_equal_the_window_walk(clock: Any, start: datetim
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    every_clock,
     instants,
     st.integers(1, 86_400),
     st.lists(st.integers(1, 60 * 24 * 20), min_size=1, max_size=6),
@@ -185,7 +186,7 @@ def test_one_off_adds_leave_the_deadline_memo_alone() -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.sampled_from([NY, BERLIN_SPLIT, AlwaysOpen()]),
+    every_clock,
     instants,
     st.integers(1, 3000),
     st.integers(1, 3000),
