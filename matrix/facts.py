@@ -127,15 +127,15 @@ def _parse_boolean(spec: FactSpec, raw: Any) -> bool:
 
 def parse_datetime(name: str, raw: Any) -> datetime:
     """Parse an ISO 8601 timestamp that carries a zone; naive times are refused (ambiguous for SLAs)."""
-    if isinstance(raw, datetime):
-        value = raw
-    elif isinstance(raw, str):
+    if isinstance(raw, str):
         try:
             value = datetime.fromisoformat(raw)  # Python 3.11 reads a trailing Z
         except ValueError:
             raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z") from None
         if value.tzinfo is UTC and 1900 <= value.year <= 9000:  # the usual wire form: already what we return
             return value
+    elif isinstance(raw, datetime):
+        value = raw
     else:
         raise FactError(name, raw, "must be an ISO 8601 timestamp such as 2026-03-01T10:00:00Z")
     if value.tzinfo is None or value.utcoffset() is None:
@@ -286,24 +286,33 @@ class FactParser:
     def instant(self, name: str, raw: Any) -> datetime:
         if type(raw) is str:
             value = self._instants.get(raw)
-            if value is None:
-                value = parse_datetime(name, raw)
-                if len(self._instants) >= 100_000:
-                    self._instants.clear()
-                self._instants[raw] = value
-            return value
+            return self._new_instant(name, raw) if value is None else value
         return parse_datetime(name, raw)
+
+    def _new_instant(self, name: str, raw: str) -> datetime:
+        value = parse_datetime(name, raw)
+        if len(self._instants) >= 100_000:
+            self._instants.clear()
+        self._instants[raw] = value
+        return value
 
     def __call__(self, raw: Any) -> dict[str, Any]:
         if type(raw) is not dict and not isinstance(raw, Mapping):  # the ABC check costs 10x the type check
             raise FactError("facts", raw, "must be a JSON object")
-        known, sets, numbers, parsers = self._known, self._sets, self._numbers, self._parsers
+        known, instants, sets, numbers, parsers = self._known, self._instants, self._sets, self._numbers, self._parsers
         out: dict[str, Any] = {}
         for name, value in raw.items():
-            if type(value) is str:
-                hit = known.get(name)
-                if hit is not None and (parsed := hit.get(value)) is not None:
+            table = known.get(name)
+            if table is not None:  # an enum or a timestamp: a value seen before is one lookup
+                try:
+                    parsed = table.get(value)
+                except TypeError:  # unhashable (a list, say): the fact's parser below says what is wrong
+                    parsed = None
+                if parsed is not None:
                     out[name] = parsed
+                    continue
+                if table is instants and type(value) is str:
+                    out[name] = self._new_instant(name, value)
                     continue
             elif type(value) is float or type(value) is int:
                 bounds = numbers.get(name)
