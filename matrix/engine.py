@@ -25,7 +25,7 @@ from typing import Any
 from matrix import conditions
 from matrix.calendar import Clock, Pause
 from matrix.errors import FactError
-from matrix.facts import PAUSING_STATUSES, FactParser
+from matrix.facts import NUMBER, PAUSING_STATUSES, FactParser, FactSpec
 from matrix.facts import format_datetime as _iso
 from matrix.schema import Matrix, Queue, Tier, Trigger
 
@@ -48,7 +48,8 @@ class Sla:
             return None
         clock, created, reply_min, resolve_min, pauses, fraction = self._warn_inputs
         minutes = (reply_min, resolve_min)[minutes_index]
-        return clock.add(created, minutes * fraction, pauses)
+        # By the clock's adder: instants from a ticket's own start are remembered with its deadlines.
+        return clock.adder(created, pauses)(minutes * fraction)
 
     @property
     def reply_warn_at(self) -> datetime | None:
@@ -203,7 +204,12 @@ class CompiledMatrix:
         self.calendar_of = {p.id: p.calendar for p in m.plans}
         self.sla = {p.id: {s: (t.reply, t.resolve) for s, t in p.sla.items()} for p in m.plans}
         self.rules = tuple(
-            _Rule(t, conditions.compile_condition(t.when), self.rank[t.tier], conditions.compile_explainer(t.when))
+            _Rule(
+                t,
+                conditions.compile_condition(t.when),
+                self.rank[t.tier],
+                _remembered_explainer(t.when, self.vocabulary),
+            )
             for t in m.triggers
         )
         # tier -> (next tier, {(plan, severity): minutes})
@@ -267,10 +273,34 @@ class CompiledMatrix:
         return tuple(merged)
 
 
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(memo) >= 100_000:  # bounded: a stream of distinct signatures cannot grow memory without limit
+def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int = 100_000) -> None:
+    if len(memo) >= bound:  # bounded: a stream of distinct signatures cannot grow memory without limit
         memo.clear()
     memo[key] = value
+
+
+def _remembered_explainer(cond: conditions.Cond, vocabulary: Mapping[str, FactSpec]) -> conditions.Explainer:
+    """A rule's explanation, remembered by the values of the facts its condition reads: it depends on nothing
+    else, tickets share those values far more often than not (issue type, plan, signals), and rendering one costs
+    ten times looking it up. Takes parsed facts, whose values are all hashable.
+
+    Not for conditions over a number fact: 5000 and 5000.0 (or 0.0 and -0.0) are one key but two texts, and the
+    same facts must give the same bytes whatever was evaluated before."""
+    explain = conditions.compile_explainer(cond)
+    names = tuple(dict.fromkeys(leaf["fact"] for leaf in conditions.leaves(cond)))
+    if any(vocabulary[name].kind == NUMBER for name in names):
+        return explain
+    memo: dict[tuple[Any, ...], tuple[bool, str]] = {}
+
+    def remembered(facts: Mapping[str, Any]) -> tuple[bool, str]:
+        key = tuple(map(facts.get, names))  # parsed facts hold no None: absent reads as None
+        found = memo.get(key)
+        if found is None:
+            found = explain(facts)
+            _remember(memo, key, found, bound=4096)  # per rule: a string fact can make many keys
+        return found
+
+    return remembered
 
 
 def _signature_function(m: Matrix) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:

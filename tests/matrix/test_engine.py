@@ -116,6 +116,24 @@ def test_trace_says_why_a_rule_did_not_match(dm: Matrix) -> None:
     assert "billing_dispute_amount >= 5000 is false (billing_dispute_amount=100)" in step.detail
 
 
+@pytest.mark.parametrize(
+    ("fact", "rule", "first", "then", "shown"),
+    [
+        ("billing_dispute_amount", "billing_dispute", 5000, 5000.0, "billing_dispute_amount=5000.0"),
+        ("kb_confidence", "kb_answer", 0.0, -0.0, "kb_confidence=-0.0"),
+    ],
+)
+def test_equal_numbers_written_differently_are_explained_as_written(
+    dm: Matrix, fact: str, rule: str, first: float, then: float, shown: str
+) -> None:
+    # Explanations are remembered per rule by the values the rule reads. Equal numbers can read differently, and
+    # a ticket's text must not depend on what the engine explained before.
+    facts = {"severity": "S3", "issue_type": "how_to", fact: first}
+    evaluate(dm, facts, "2026-03-02T14:00:00Z").to_json()
+    d = evaluate(dm, {**facts, fact: then}, "2026-03-02T14:00:00Z")
+    assert shown in next(s for s in d.trace if s.rule == rule).detail
+
+
 def test_notify_merges_tier_queue_and_severity_without_duplicates(dm: Matrix) -> None:
     d = evaluate(dm, {"severity": "S1", "signals": ["outage", "multi_customer_impact"]}, "2026-03-02T14:00:00Z")
     assert d.notify == (
