@@ -162,6 +162,7 @@ class BusinessHours(Clock):
         self._deadlines: dict[datetime, dict[float, datetime]] = {}
         self._spells: dict[int, dict[float, datetime]] = {}
         self._spans = _Spans("microseconds")  # see adder
+        self._last: tuple[datetime | None, dict[float, datetime]] = (None, {})  # see add
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -243,9 +244,17 @@ class BusinessHours(Clock):
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if pauses or minutes <= 0:
             return super().add(start, minutes, pauses)
-        # Not remembered: ``add`` serves one-off starts (such as ``now``), which would crowd tickets' out.
-        need = _micros(minutes)
-        return self._deadline(start, self._where(start, need), need)
+        # Not in the per-start memo: ``add`` serves one-off starts (such as ``now``), which would crowd tickets'
+        # out. Only the last start's deadlines are kept: a sweep evaluates every ticket at the same ``now``.
+        last_start, known = self._last
+        if last_start != start or len(known) >= 64:
+            known = {}
+            self._last = (start, known)
+        deadline = known.get(minutes)
+        if deadline is None:
+            need = _micros(minutes)
+            deadline = known[minutes] = self._deadline(start, self._where(start, need), need)
+        return deadline
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
         """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on

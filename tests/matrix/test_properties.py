@@ -175,11 +175,15 @@ def test_adder_remembers_exact_deadlines(clock: Any, start: datetime, later: int
 
 def test_one_off_adds_leave_the_deadline_memo_alone() -> None:
     # ``add`` serves one-off starts (each evaluation's ``now``); remembering them would crowd out the tickets'
-    # deadlines, which ``adder`` remembers.
+    # deadlines, which ``adder`` remembers. It keeps only the last start's (a sweep's one ``now``).
     clock = BusinessHours("America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)}, [])
     for k in range(50):
-        clock.add(T0 + timedelta(minutes=37 * k), 90)
+        start = T0 + timedelta(minutes=37 * k)
+        assert clock.add(start, 90) == clock.add(start, 90) == Clock.add(clock, start, 90)
+        for minutes in range(100):
+            clock.add(start, minutes + 0.5)
     assert not clock._deadlines
+    assert clock._last[0] == start and len(clock._last[1]) <= 64
     clock.adder(T0)(90)
     assert list(clock._deadlines) == [T0]
 
