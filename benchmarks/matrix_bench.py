@@ -4,9 +4,9 @@ The same decision table runs in both engines: the default matrix's triggers (fir
 tier and the SLA targets per plan and severity. Our engine also does what zen-engine's table cannot: calendar
 arithmetic (business hours, holidays, DST, pauses), time-based escalation and the next escalation time. The two
 must agree on the deciding trigger for every ticket whose decision does not depend on time; the script checks that
-before it prints any speed.
+before it prints any speed. The engines then take turns, pass by pass, so a machine whose speed drifts slows both.
 
-    python benchmarks/matrix_bench.py [--n 20000] [--seconds 3]
+    python benchmarks/matrix_bench.py [--n 20000] [--seconds 3] [--fresh 8]
 """
 
 from __future__ import annotations
