@@ -162,7 +162,7 @@ class BusinessHours(Clock):
         self._deadlines: dict[datetime, dict[float, datetime]] = {}
         self._spells: dict[int, dict[float, datetime]] = {}
         self._spans = _Spans("microseconds")  # see adder
-        self._last: tuple[datetime | None, dict[float, datetime]] = (None, {})  # see add
+        self._last: tuple[datetime, dict[float, datetime], Callable[[float], datetime]] | None = None  # see add
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -246,15 +246,11 @@ class BusinessHours(Clock):
             return super().add(start, minutes, pauses)
         # Not in the per-start memo: ``add`` serves one-off starts (such as ``now``), which would crowd tickets'
         # out. Only the last start's deadlines are kept: a sweep evaluates every ticket at the same ``now``.
-        last_start, known = self._last
-        if last_start != start or len(known) >= 64:
-            known = {}
-            self._last = (start, known)
-        deadline = known.get(minutes)
-        if deadline is None:
-            need = _micros(minutes)
-            deadline = known[minutes] = self._deadline(start, self._where(start, need), need)
-        return deadline
+        last = self._last
+        if last is None or last[0] != start or len(last[1]) >= 64:
+            known: dict[float, datetime] = {}
+            last = self._last = (start, known, self._counting(start, known))
+        return last[2](minutes)
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
         """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on
@@ -268,7 +264,6 @@ class BusinessHours(Clock):
         if pauses:
             return super().adder(start, pauses)
         known = self._deadlines.get(start)
-        where: tuple[_Index, int, int, int, int] | None = None  # see _where
         if known is None:
             where = self._where(start, 0)
             if len(self._deadlines) >= _REMEMBERED_STARTS:
@@ -280,6 +275,14 @@ class BusinessHours(Clock):
             elif (known := self._spells.get(counting)) is None:
                 known = self._spells[counting] = {}
             self._deadlines[start] = known
+            return self._counting(start, known, where)
+        return self._counting(start, known)
+
+    def _counting(
+        self, start: datetime, known: dict[float, datetime], where: tuple[_Index, int, int, int, int] | None = None
+    ) -> Callable[[float], datetime]:
+        """Minutes -> the instant that much open time after ``start`` (no pauses), remembered in ``known``;
+        ``where`` is ``_where(start, ...)`` when the caller has it."""
         remembered = known.get
 
         def add(minutes: float) -> datetime:

@@ -274,7 +274,7 @@ class CompiledMatrix:
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int = 100_000) -> None:
-    if len(memo) >= bound:  # bounded: a stream of distinct signatures cannot grow memory without limit
+    if len(memo) >= bound:  # bounded: a stream of distinct keys cannot grow memory without limit
         memo.clear()
     memo[key] = value
 
