@@ -522,13 +522,17 @@ class _Matched:
 
     def __init__(self, cm: CompiledMatrix, f: Mapping[str, Any]) -> None:
         self.cm, self.f = cm, f
-        self.hits = tuple(rule.test(f) for rule in cm.rules)
+        # Rules are tested in order up to the first hit that needs no time: no rule after it can decide, and the
+        # trace stops there too.
+        hits: list[bool] = []
         candidates: list[tuple[int, int | None]] = []
-        for i, hit in enumerate(self.hits):
-            if hit:
-                candidates.append((i, cm.rules[i].trigger.after))
-                if candidates[-1][1] is None:
+        for i, rule in enumerate(cm.rules):
+            hits.append(rule.test(f))
+            if hits[-1]:
+                candidates.append((i, rule.trigger.after))
+                if rule.trigger.after is None:
                     break
+        self.hits = tuple(hits)  # the rules tested, in order
         self.candidates = tuple(candidates)
         # (severity, plan, current tier, status) -> _Static; read it first, ``static_for`` fills it
         self.statics: dict[tuple[str, str, str | None, str], _Static] = {}
