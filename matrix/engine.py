@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -220,7 +220,13 @@ class CompiledMatrix:
         self.updates = dict(m.customer_updates)
         self.warning_fraction = m.pre_breach_warning
         self.post = tuple((p.id, conditions.compile_condition(p.when) if p.when else None) for p in m.post_resolution)
-        self.signature = _signature_function(m)
+        # Post-resolution conditions read the facts with ``current_tier`` set to the decided tier, never the
+        # ticket's own, so only a trigger makes it part of a key. The facts signature decides every condition (the
+        # situation -- severity, plan, current tier, status -- is a second, small key; see ``_Matched.statics``);
+        # the post signature decides the post-resolution ones alone.
+        post = [(p.when, ("current_tier",)) for p in m.post_resolution if p.when]
+        self.signature = _signature_function(self.vocabulary, [*((t.when, ()) for t in m.triggers), *post])
+        self.post_signature = _signature_function(self.vocabulary, post)
         self.parse_facts = FactParser(self.vocabulary)
         # (plan, severity) -> per tier rank: (rank it moves to, minutes allowed) or None when time does not move it
         self.limits: dict[tuple[str, str], list[tuple[int, int] | None]] = {}
@@ -234,6 +240,10 @@ class CompiledMatrix:
                 self.limits[p.id, s.id] = row
         self._matched: dict[tuple[Any, ...], _Matched] = {}
         self._statics: dict[tuple[Any, ...], _Static] = {}
+        # What _Matched objects share (see there): situation -> _Static per candidates, tier -> post-resolution
+        # actions per post signature.
+        self._by_candidates: dict[tuple[Any, ...], dict[Any, _Static]] = {}
+        self._by_post: dict[tuple[Any, ...], dict[str, tuple[str, ...]]] = {}
 
     def matched(self, f: Mapping[str, Any]) -> _Matched:
         """Which rules the facts match, memoised on the facts' signature. Exact, not approximate: rules only
@@ -279,6 +289,15 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any, bound: int = 100_000) 
     memo[key] = value
 
 
+def _shared(memo: dict[Any, dict[Any, Any]], key: Any) -> dict[Any, Any]:
+    """The dict ``memo`` keeps for ``key``, a new one the first time."""
+    found = memo.get(key)
+    if found is None:
+        found = {}
+        _remember(memo, key, found)
+    return found
+
+
 def _remembered_explainer(cond: conditions.Cond, vocabulary: Mapping[str, FactSpec]) -> conditions.Explainer:
     """A rule's explanation, remembered by the values of the facts its condition reads: it depends on nothing
     else, tickets share those values far more often than not (issue type, plan, signals), and rendering one costs
@@ -303,27 +322,19 @@ def _remembered_explainer(cond: conditions.Cond, vocabulary: Mapping[str, FactSp
     return remembered
 
 
-def _signature_function(m: Matrix) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """Facts -> a hashable key that determines the outcome of every trigger and post-resolution condition.
+def _signature_function(
+    vocab: Mapping[str, FactSpec], conds: Sequence[tuple[conditions.Cond, tuple[str, ...]]]
+) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Facts -> a hashable key that determines the outcome of every condition in ``conds``, each given with the
+    facts it is not to read from the ticket (``skip``).
 
-    The key holds only the facts those conditions read, so it has far fewer values than whole tickets do (the
-    situation -- severity, plan, current tier, status -- is a second, small key; see ``_Matched.statics``).
-    Post-resolution conditions read the facts with ``current_tier`` set to the decided tier, never the ticket's
-    own, so only a trigger makes it part of the key."""
+    The key holds only the facts those conditions read, so it has far fewer values than whole tickets do."""
     read: dict[str, list[Any]] = {}
-
-    def note(cond: conditions.Cond, skip: tuple[str, ...] = ()) -> None:
+    for cond, skip in conds:
         for leaf in conditions.leaves(cond):
             if leaf["fact"] not in skip:
                 value = leaf.get("value")
                 read.setdefault(leaf["fact"], []).extend(value if isinstance(value, list) else [value])
-
-    for t in m.triggers:
-        note(t.when)
-    for p in m.post_resolution:
-        if p.when:
-            note(p.when, skip=("current_tier",))
-    vocab = m.vocabulary
     values: list[str] = []  # enum, set (a frozenset), string, boolean: the value itself
     present: list[str] = []  # datetime, intervals: rules can only ask whether they are there
     numbers: list[tuple[str, list[Any], frozenset[Any]]] = []
@@ -534,9 +545,12 @@ class _Matched:
                     break
         self.hits = tuple(hits)  # the rules tested, in order
         self.candidates = tuple(candidates)
+        # Both dicts are shared with every signature that has the same candidates (or post signature): a new
+        # signature is common on a ticket's first sight, and it rarely brings a new _Static or a new set of actions.
         # (severity, plan, current tier, status) -> _Static; read it first, ``static_for`` fills it
-        self.statics: dict[tuple[str, str, str | None, str], _Static] = {}
-        self.post: dict[str, tuple[str, ...]] = {}  # tier id -> post-resolution action ids; read it first
+        self.statics: dict[tuple[str, str, str | None, str], _Static] = _shared(cm._by_candidates, self.candidates)
+        # tier id -> post-resolution action ids; read it first, ``post_at`` fills it
+        self.post: dict[str, tuple[str, ...]] = _shared(cm._by_post, cm.post_signature(f))
 
     def static_for(self, situation: tuple[str, str, str | None, str]) -> _Static:
         """The _Static of these rule hits in a situation; remembered in ``statics``. A solved ticket has no
