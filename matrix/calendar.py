@@ -159,10 +159,10 @@ class BusinessHours(Clock):
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         self._indexes: dict[int, _Index] = {}  # see _locate
         # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
-        self._deadlines: dict[datetime, dict[float, datetime]] = {}
-        self._spells: dict[int, dict[float, datetime]] = {}
+        self._deadlines: dict[datetime, _Deadlines] = {}
+        self._spells: dict[int, _Deadlines] = {}
         self._spans = _Spans("microseconds")  # see adder
-        self._last: tuple[datetime, dict[float, datetime], Callable[[float], datetime]] | None = None  # see add
+        self._last: _Deadlines | None = None  # see add
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -247,10 +247,9 @@ class BusinessHours(Clock):
         # Not in the per-start memo: ``add`` serves one-off starts (such as ``now``), which would crowd tickets'
         # out. Only the last start's deadlines are kept: a sweep evaluates every ticket at the same ``now``.
         last = self._last
-        if last is None or last[0] != start or len(last[1]) >= 64:
-            known: dict[float, datetime] = {}
-            last = self._last = (start, known, self._counting(start, known))
-        return last[2](minutes)
+        if last is None or last.start != start or len(last) >= 64:
+            last = self._last = _Deadlines(self, start)
+        return last[minutes]
 
     def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
         """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on
@@ -258,9 +257,9 @@ class BusinessHours(Clock):
         not change. (With pauses they do, as a pause grows.)
 
         Deadlines depend only on where the open time starts counting: every start in one closed spell (a night,
-        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one dict (a start
-        inside a window has its own). The memo holds only dicts of numbers and datetimes, which the garbage
-        collector does not track."""
+        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one memo (a start
+        inside a window has its own). The adder is the memo's item lookup: a deadline asked for before costs no
+        Python call."""
         if pauses:
             return super().adder(start, pauses)
         known = self._deadlines.get(start)
@@ -271,34 +270,11 @@ class BusinessHours(Clock):
                 self._spells.clear()
             ix, i, _, counting, _ = where
             if counting > ix.starts[i]:  # inside a window: no other start counts from here
-                known = {}
+                known = _Deadlines(self, start, where)
             elif (known := self._spells.get(counting)) is None:
-                known = self._spells[counting] = {}
+                known = self._spells[counting] = _Deadlines(self, start, where)
             self._deadlines[start] = known
-            return self._counting(start, known, where)
-        return self._counting(start, known)
-
-    def _counting(
-        self, start: datetime, known: dict[float, datetime], where: tuple[_Index, int, int, int, int] | None = None
-    ) -> Callable[[float], datetime]:
-        """Minutes -> the instant that much open time after ``start`` (no pauses), remembered in ``known``;
-        ``where`` is ``_where(start, ...)`` when the caller has it."""
-        remembered = known.get
-
-        def add(minutes: float) -> datetime:
-            nonlocal where
-            deadline = remembered(minutes)
-            if deadline is not None:
-                return deadline
-            if minutes <= 0:
-                return Clock.add(self, start, minutes)
-            need = _micros(minutes)
-            if where is None or where[0].cum_end[-1] - where[4] < need:
-                where = self._where(start, need)
-            deadline = known[minutes] = self._deadline(start, where, need)
-            return deadline
-
-        return add
+        return known.__getitem__
 
     def _deadline(self, start: datetime, where: tuple[_Index, int, int, int, int], need: int) -> datetime:
         """The instant ``need`` open microseconds after ``start``, located by ``_where``."""
@@ -341,3 +317,27 @@ class BusinessHours(Clock):
                 if we > start and we > ws:
                     yield ws, we
             day += timedelta(days=1)
+
+
+class _Deadlines(dict[float, datetime]):
+    """Minutes -> the instant that much open time after ``start`` on a business-hours clock (no pauses), each
+    computed on first read and remembered; ``where`` is ``clock._where(start, ...)`` once known. Starts in one
+    closed spell share one: their deadlines count from the same opening."""
+
+    __slots__ = ("clock", "start", "where")
+
+    def __init__(
+        self, clock: BusinessHours, start: datetime, where: tuple[_Index, int, int, int, int] | None = None
+    ) -> None:
+        super().__init__()
+        self.clock, self.start, self.where = clock, start, where
+
+    def __missing__(self, minutes: float) -> datetime:
+        clock, start, where = self.clock, self.start, self.where
+        if minutes <= 0:
+            return Clock.add(clock, start, minutes)
+        need = _micros(minutes)
+        if where is None or where[0].cum_end[-1] - where[4] < need:
+            where = self.where = clock._where(start, need)
+        deadline = self[minutes] = clock._deadline(start, where, need)
+        return deadline

@@ -183,7 +183,7 @@ def test_one_off_adds_leave_the_deadline_memo_alone() -> None:
         for minutes in range(100):
             clock.add(start, minutes + 0.5)
     assert not clock._deadlines
-    assert clock._last is not None and clock._last[0] == start and len(clock._last[1]) <= 64
+    assert clock._last is not None and clock._last.start == start and len(clock._last) <= 64
     clock.adder(T0)(90)
     assert list(clock._deadlines) == [T0]
 
