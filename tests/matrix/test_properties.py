@@ -173,6 +173,16 @@ def test_adder_remembers_exact_deadlines(clock: Any, start: datetime, later: int
             assert clock.adder(s)(minutes) == Clock.add(clock, s, minutes)
 
 
+def test_starts_sharing_a_closed_spell_memo_keep_their_own_deadlines() -> None:
+    # Friday night and Monday 09:00 EDT exactly share the memo of Monday's opening; a deadline asked for first
+    # by the later start (the one the clock located last) must still be counted from the opening, not from it.
+    clock = BusinessHours("America/New_York", {d: [(9 * 60, 17 * 60)] for d in range(5)}, [])
+    night, opening = datetime(2026, 3, 7, 3, tzinfo=UTC), datetime(2026, 3, 9, 13, tzinfo=UTC)
+    assert clock.adder(night)(60) == datetime(2026, 3, 9, 14, tzinfo=UTC)
+    for minutes in (90, 30, 600):
+        assert clock.adder(opening)(minutes) == clock.adder(night)(minutes) == Clock.add(clock, opening, minutes)
+
+
 def test_one_off_adds_leave_the_deadline_memo_alone() -> None:
     # ``add`` serves one-off starts (each evaluation's ``now``); remembering them would crowd out the tickets'
     # deadlines, which ``adder`` remembers. It keeps only the last start's (a sweep's one ``now``).
