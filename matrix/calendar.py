@@ -161,7 +161,7 @@ class BusinessHours(Clock):
         # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
         self._deadlines: dict[datetime, _Deadlines] = {}
         self._spells: dict[int, _Deadlines] = {}
-        self._spans = _Spans("microseconds")  # see adder
+        self._spans = _Spans("microseconds")  # see _Deadlines
         self._last: _Deadlines | None = None  # see add
         # The last memo a start was located for, and where: its first deadlines are asked for right away. Only the
         # last, so the memos hold no index references (6 MB less for 40,000 starts).
@@ -281,20 +281,6 @@ class BusinessHours(Clock):
             self._deadlines[start] = known
         return known.__getitem__
 
-    def _deadline(self, start: datetime, where: tuple[_Index, int, int, int, int], need: int) -> datetime:
-        """The instant ``need`` open microseconds after ``start``, located by ``_where``."""
-        ix, i, t, counting, before = where
-        if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
-            at = counting + need
-        else:
-            target = before + need
-            j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
-            at = ix.starts[j] + target - ix.cum[j]
-        # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few distinct
-        # values, remembered; adding one costs a fifth of building the instant. A start in a closed spell builds
-        # the instant (its own span would be odd; in ``adder`` that happens once for the whole spell).
-        return start + self._spans[at - t] if counting == t else _instant(at)
-
     def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int, int]:
         """(index, window, start, the instant open time starts counting from, open time before it), instants in
         microseconds since the epoch, with ``need`` open microseconds after the start in the index."""
@@ -345,5 +331,15 @@ class _Deadlines(dict[float, datetime]):
         if where is None or where[0].cum_end[-1] - where[4] < need:
             where = clock._where(start, need)
             clock._located = (self, where)
-        deadline = self[minutes] = clock._deadline(start, where, need)
+        ix, i, t, counting, before = where
+        if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
+            at = counting + need
+        else:
+            target = before + need
+            j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
+            at = ix.starts[j] + target - ix.cum[j]
+        # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few distinct
+        # values, remembered; adding one costs a fifth of building the instant. A start in a closed spell builds
+        # the instant (its own span would be odd; and it is built once for the whole spell).
+        deadline = self[minutes] = start + clock._spans[at - t] if counting == t else _instant(at)
         return deadline
