@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 Pause = tuple[datetime, datetime]
@@ -28,6 +28,7 @@ _BUCKET = 256 * _DAY_US
 _MAX_DAYS = 3 * 366
 # Starts whose deadlines a business-hours clock remembers: the open tickets of a busy helpdesk.
 _REMEMBERED_STARTS = 50_000
+_V = TypeVar("_V")
 
 
 def _micros(minutes: float) -> int:
@@ -52,21 +53,21 @@ class _Index(NamedTuple):
     cum_end: list[int]  # ... and up to its end
 
 
-class _Spans(dict[float, timedelta]):
-    """A number of ``unit`` (a ``timedelta`` keyword) -> that timedelta, remembered: clocks add a handful of
-    distinct spans over and over, and building a timedelta costs four times looking one up. Bounded."""
+class _Remembered(dict[float, _V]):
+    """``fn`` of a number, remembered: clocks convert a handful of distinct numbers over and over (the matrix's
+    allowances, the spans they cross), and a remembered one is a dict lookup, with no Python call. Bounded."""
 
-    __slots__ = ("unit",)
+    __slots__ = ("fn",)
 
-    def __init__(self, unit: str) -> None:
+    def __init__(self, fn: Callable[[float], _V]) -> None:
         super().__init__()
-        self.unit = unit
+        self.fn = fn
 
-    def __missing__(self, n: float) -> timedelta:
+    def __missing__(self, n: float) -> _V:
         if len(self) >= 10_000:  # fractional minutes (warnings) and odd starts make odd spans
             self.clear()
-        span = self[n] = timedelta(**{self.unit: n})
-        return span
+        value = self[n] = self.fn(n)
+        return value
 
 
 class Clock:
@@ -121,7 +122,7 @@ class AlwaysOpen(Clock):
     """24x7: every minute counts, except paused ones."""
 
     def __init__(self) -> None:
-        self._spans = _Spans("minutes")
+        self._spans = _Remembered(lambda n: timedelta(minutes=n))
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield start, datetime.max.replace(tzinfo=UTC)
@@ -161,7 +162,9 @@ class BusinessHours(Clock):
         # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
         self._deadlines: dict[datetime, _Deadlines] = {}
         self._spells: dict[int, _Deadlines] = {}
-        self._spans = _Spans("microseconds")  # see _Deadlines
+        # see _Deadlines: open microseconds needed for a number of minutes, and spans of microseconds
+        self._needs = _Remembered(_micros)
+        self._spans = _Remembered(lambda n: timedelta(microseconds=n))
         self._last: _Deadlines | None = None  # see add
         # The last memo a start was located for, and where: its first deadlines are asked for right away. Only the
         # last, so the memos hold no index references (6 MB less for 40,000 starts).
@@ -325,7 +328,7 @@ class _Deadlines(dict[float, datetime]):
         clock, start = self.clock, self.start
         if minutes <= 0:
             return Clock.add(clock, start, minutes)
-        need = _micros(minutes)
+        need = clock._needs[minutes]
         located = clock._located
         where = located[1] if located is not None and located[0] is self else None
         if where is None or where[0].cum_end[-1] - where[4] < need:
