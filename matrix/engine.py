@@ -238,22 +238,19 @@ class CompiledMatrix:
                     minutes = allowed.get((p.id, s.id))
                     row.append((self.rank[to], minutes) if to is not None and minutes is not None else None)
                 self.limits[p.id, s.id] = row
-        self._matched: dict[tuple[Any, ...], _Matched] = {}
+        self.matches: dict[tuple[Any, ...], _Matched] = {}
         self._statics: dict[tuple[Any, ...], _Static] = {}
         # What _Matched objects share (see there): situation -> _Static per candidates, tier -> post-resolution
         # actions per post signature.
         self._by_candidates: dict[tuple[Any, ...], dict[Any, _Static]] = {}
         self._by_post: dict[tuple[Any, ...], dict[str, tuple[str, ...]]] = {}
 
-    def matched(self, f: Mapping[str, Any]) -> _Matched:
-        """Which rules the facts match, memoised on the facts' signature. Exact, not approximate: rules only
-        compare facts with the values they name, so tickets with the same signature match the same rules
-        (numbers are keyed by their position among the rule thresholds)."""
-        key = self.signature(f)
-        found = self._matched.get(key)
-        if found is None:
-            found = _Matched(self, f)
-            _remember(self._matched, key, found)
+    def matched(self, key: tuple[Any, ...], f: Mapping[str, Any]) -> _Matched:
+        """Which rules the facts match, remembered in ``matches`` under their signature ``key`` (read it first).
+        Exact, not approximate: rules only compare facts with the values they name, so tickets with the same
+        signature match the same rules (numbers are keyed by their position among the rule thresholds)."""
+        found = _Matched(self, f)
+        _remember(self.matches, key, found)
         return found
 
     def static(
@@ -403,7 +400,7 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     >>> (d.escalate, d.tier, d.rule_id)
     (True, 'T3', 'data_loss')
     """
-    cm = compiled(matrix)
+    cm = matrix.__dict__.get("_compiled") or compiled(matrix)  # the usual hit inline, as in _decide
     if type(now) is not datetime or now.tzinfo is not UTC:
         now = cm.parse_facts.instant("now", now)
     return _decide(cm, cm.parse_facts(facts), now)
@@ -420,7 +417,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     if "customer_tier" not in f:
         f["customer_tier"] = cm.matrix.defaults.customer_tier
         defaulted += ("customer_tier",)
-    matched = cm.matched(f)
+    signature = cm.signature(f)
+    matched = cm.matches.get(signature) or cm.matched(signature, f)
     situation = (f["severity"], f["customer_tier"], f.get("current_tier"), f.get("status", "new"))
     st = matched.statics.get(situation) or matched.static_for(situation)
     created = f.get("created_at", now)
