@@ -246,11 +246,14 @@ def main() -> None:
     # first evaluation meets new ones. The engine memoises parsed timestamps and deadlines, so both are shown.
     fresh = [tickets(args.n, seed=1000 + i) for i in range(args.fresh)]
 
+    # ``now`` as the tracker passes it: one datetime per sweep (the facts arrive as JSON, timestamps as strings).
+    now = datetime.fromisoformat(NOW)
+
     def decide(f: dict[str, Any]) -> Any:
-        return evaluate(m, f, NOW)
+        return evaluate(m, f, now)
 
     def decide_json(f: dict[str, Any]) -> Any:
-        return evaluate(m, f, NOW).to_json()
+        return evaluate(m, f, now).to_json()
 
     def zen_decide(f: dict[str, Any]) -> Any:
         return zen_decision.evaluate(zen_input(f))
