@@ -31,11 +31,6 @@ _REMEMBERED_STARTS = 50_000
 _V = TypeVar("_V")
 
 
-def _micros(minutes: float) -> int:
-    """Minutes -> whole microseconds (whole minutes, every allowance in a matrix, exactly and cheaply)."""
-    return minutes * 60_000_000 if type(minutes) is int else timedelta(minutes=minutes) // _US
-
-
 def _instant(us: int) -> datetime:
     """Microseconds since the epoch -> UTC datetime (a positional timedelta of integer microseconds: exact, and the
     cheapest conversion)."""
@@ -163,7 +158,7 @@ class BusinessHours(Clock):
         self._deadlines: dict[datetime, _Deadlines] = {}
         self._spells: dict[int, _Deadlines] = {}
         # see _Deadlines: open microseconds needed for a number of minutes, and spans of microseconds
-        self._needs = _Remembered(_micros)
+        self._needs = _Remembered(lambda n: timedelta(minutes=n) // _US)
         self._spans = _Remembered(lambda n: timedelta(microseconds=n))
         self._last: _Deadlines | None = None  # see add
         # The last memo a start was located for, and where: its first deadlines are asked for right away. Only the
