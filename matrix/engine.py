@@ -227,7 +227,8 @@ class CompiledMatrix:
         post = [(p.when, ("current_tier",)) for p in m.post_resolution if p.when]
         self.signature = _signature_function(self.vocabulary, [*((t.when, ()) for t in m.triggers), *post])
         self.post_signature = _signature_function(self.vocabulary, post)
-        self.parse_facts = FactParser(self.vocabulary)
+        self.facts = FactParser(self.vocabulary)
+        self.parse_facts = self.facts.parse  # a bound method: calling an instance's __call__ costs more
         # (plan, severity) -> per tier rank: (rank it moves to, minutes allowed) or None when time does not move it
         self.limits: dict[tuple[str, str], list[tuple[int, int] | None]] = {}
         for p in m.plans:
@@ -402,7 +403,7 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     """
     cm = matrix.__dict__.get("_compiled") or compiled(matrix)  # the usual hit inline, as in _decide
     if type(now) is not datetime or now.tzinfo is not UTC:
-        now = cm.parse_facts.instant("now", now)
+        now = cm.facts.instant("now", now)
     return _decide(cm, cm.parse_facts(facts), now)
 
 
