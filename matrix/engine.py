@@ -407,6 +407,11 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     return _decide(cm, cm.parse_facts(facts), now)
 
 
+# Decisions and their SLAs are built bare and filled in: their generated ``__init__`` is a Python call with sixteen
+# arguments, the costliest single step of a remembered decision (see _decide).
+_bare = object.__new__
+
+
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     # Everything that depends on the facts but not on time comes from memos: which rules hold (_Matched, per
     # facts signature), the floor, who owns a tier, which clock and limits apply (_Static); what is left here is
@@ -485,39 +490,39 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     reply_by = after_created(reply_min)
     resolve_by = after_created(resolve_min)
     first_reply = f.get("first_reply_at")
-    # Positional arguments: keyword construction of these dataclasses costs three times as much.
-    sla = Sla(
-        reply_by,
-        resolve_by,
-        st.calendar,
-        int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0,
-        paused,
-        (now if first_reply is None else first_reply) > reply_by,  # reply_breached
-        not solved and now > resolve_by,  # resolve_breached
-        (clock, created, reply_min, resolve_min, pauses, cm.warning_fraction),
-    )
+    # Every field is set here, as __init__ would (a test checks that none is left out).
+    sla = _bare(Sla)
+    sla.reply_by = reply_by
+    sla.resolve_by = resolve_by
+    sla.calendar = st.calendar
+    sla.paused_minutes = int(sum(clock.active_minutes(s, e) for s, e in pauses if e > created)) if pauses else 0
+    sla.paused = paused
+    sla.reply_breached = (now if first_reply is None else first_reply) > reply_by
+    sla.resolve_breached = not solved and now > resolve_by
+    sla._warn_inputs = (clock, created, reply_min, resolve_min, pauses, cm.warning_fraction)
     tier_id, queue, owner, backup, notify, rule_id, reason = out
     post = matched.post.get(tier_id)
     if post is None:
         post = matched.post_at(tier_id)
-    return Decision(
-        escalate,
-        tier_id,
-        queue,
-        owner,
-        backup,
-        notify,
-        sla,
-        next_at,
-        st.update_every,
-        post,
-        rule_id,
-        reason,
-        (matched, st, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id),
-        cm.version,
-        now,
-        since,
-    )
+    d = _bare(Decision)
+    d.escalate = escalate
+    d.tier = tier_id
+    d.queue = queue
+    d.owner_role = owner
+    d.backup_role = backup
+    d.notify = notify
+    d.sla = sla
+    d.next_escalation_at = next_at
+    d.customer_update_every = st.update_every
+    d.post_resolution = post
+    d.rule_id = rule_id
+    d.reason = reason
+    d._recipe = (matched, st, f, defaulted, waiting, decided, entered, ran, rule_id, tier_id)
+    d.matrix_version = cm.version
+    d.evaluated_at = now
+    d.tier_entered_at = since
+    d._steps = None
+    return d
 
 
 _Outcome = tuple[str, str | None, str, str | None, tuple[str, ...], str, str]
