@@ -301,14 +301,7 @@ class FactParser:
         return parse_datetime(name, raw)
 
     def _new_instant(self, name: str, raw: str) -> datetime:
-        # The usual wire form (UTC) read here, one call fewer on a ticket's first sight; anything else, or the
-        # error naming the field, from ``parse_datetime``.
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            value = None
-        if value is None or value.tzinfo is not UTC or not 1900 <= value.year <= 9000:
-            value = parse_datetime(name, raw)
+        value = parse_datetime(name, raw)
         if len(self._instants) >= 100_000:
             self._instants.clear()
         self._instants[raw] = value
@@ -330,7 +323,7 @@ class FactParser:
     def parse(self, raw: Any) -> dict[str, Any]:
         if type(raw) is not dict and not isinstance(raw, Mapping):  # the ABC check costs 10x the type check
             raise FactError("facts", raw, "must be a JSON object")
-        known, instants, sets, listed = self._known, self._instants, self._sets, self._listed
+        known, instants, listed = self._known, self._instants, self._listed
         numbers, parsers = self._numbers, self._parsers
         out: dict[str, Any] = {}
         for name, value in raw.items():
@@ -358,9 +351,9 @@ class FactParser:
                 ):
                     out[name] = value
                     continue
-            elif type(value) is list and name in sets:
+            elif type(value) is list and (seen := listed.get(name)) is not None:
                 try:
-                    members = listed[name].get(tuple(value))
+                    members = seen.get(tuple(value))
                     if members is None:
                         members = self._new_set(name, value)
                 except TypeError:  # an unhashable item: the parser below says which
