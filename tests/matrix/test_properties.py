@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from matrix import Matrix, default_matrix, evaluate
@@ -326,7 +326,12 @@ _any_value = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([float("inf"), float("-inf"), float("nan"), 2.0, 0.8, 1.0, 5000, 1e308]),
     st.sampled_from([*SIGNALS, *ISSUE_TYPES, *TIERS, "S1", "S4", "smb", "open", "", " x ", "2026-03-02T10:00:00Z"]),
+    # timestamps: UTC, another zone, naive, out of range, not one
+    st.sampled_from(["2026-03-02T12:30:00+02:00", "2026-03-02T10:00:00", "1800-01-01T00:00:00Z", "2026-13-01"]),
+    st.datetimes(timezones=st.sampled_from([None, UTC])),
     st.lists(st.sampled_from([*SIGNALS, "nope"]), max_size=3),
+    st.lists(st.sampled_from(SIGNALS), max_size=3).map(tuple),
+    st.frozensets(st.sampled_from([*SIGNALS, "nope"]), max_size=2),
     st.lists(st.integers(), max_size=2),
     st.lists(st.lists(st.integers(), max_size=1), max_size=1),
 )
@@ -334,6 +339,15 @@ _any_value = st.one_of(
 
 @settings(max_examples=2000, deadline=None)
 @given(st.dictionaries(st.sampled_from([*DM.vocabulary, "unknown_fact"]), _any_value, max_size=6))
+# The edges of each shortcut, every run: an unbounded number fact given infinity, an integer fact given a float,
+# NaN, an unknown fact given null, a member outside a set, an unhashable member, a naive timestamp.
+@example({"billing_dispute_amount": float("inf")})
+@example({"affected_accounts": 2.0, "kb_confidence": 1})
+@example({"kb_confidence": float("nan")})
+@example({"severity": "S1", "unknown_fact": None})
+@example({"signals": ["outage", "nope"]})
+@example({"signals": [["outage"]]})
+@example({"created_at": "2026-03-02T10:00:00"})
 def test_fact_parser_fast_paths_equal_the_per_fact_parsers(raw: dict[str, Any]) -> None:
     # The parser takes shortcuts for strings, lists and numbers it can accept at a glance; whatever it accepts
     # or refuses must be exactly what each fact's own parser accepts or refuses.
