@@ -407,11 +407,6 @@ def evaluate(matrix: Matrix, facts: Mapping[str, Any], now: datetime | str) -> D
     return _decide(cm, cm.parse_facts(facts), now)
 
 
-# Decisions and their SLAs are built bare and filled in: their generated ``__init__`` is a Python call with sixteen
-# arguments, the costliest single step of a remembered decision (see _decide).
-_bare = object.__new__
-
-
 def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     # Everything that depends on the facts but not on time comes from memos: which rules hold (_Matched, per
     # facts signature), the floor, who owns a tier, which clock and limits apply (_Static); what is left here is
@@ -490,8 +485,9 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     reply_by = after_created(reply_min)
     resolve_by = after_created(resolve_min)
     first_reply = f.get("first_reply_at")
-    # Every field is set here, as __init__ would (a test checks that none is left out).
-    sla = _bare(Sla)
+    # Every field is set here, as __init__ would (a test checks that none is left out): the generated ``__init__``
+    # is a Python call with sixteen (and eight) arguments, the costliest single step of a remembered decision.
+    sla = Sla.__new__(Sla)
     sla.reply_by = reply_by
     sla.resolve_by = resolve_by
     sla.calendar = st.calendar
@@ -504,7 +500,7 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     post = matched.post.get(tier_id)
     if post is None:
         post = matched.post_at(tier_id)
-    d = _bare(Decision)
+    d = Decision.__new__(Decision)
     d.escalate = escalate
     d.tier = tier_id
     d.queue = queue

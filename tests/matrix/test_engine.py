@@ -24,11 +24,13 @@ def test_same_input_gives_byte_identical_decision(dm: Matrix) -> None:
 def test_a_decision_has_every_field_set(dm: Matrix) -> None:
     # The engine fills decisions in without their __init__ (it is the costliest step of a remembered decision);
     # a field added to the class but not to the engine would be unset.
+    from dataclasses import fields
+
     from matrix.engine import Decision, Sla
 
     d = evaluate(dm, {"severity": "S2", "signals": ["outage"]}, "2026-03-10T12:00:00Z")
     for obj, cls in ((d, Decision), (d.sla, Sla)):
-        missing = [name for name in cls.__slots__ if not hasattr(obj, name)]  # type: ignore[attr-defined]
+        missing = [f.name for f in fields(cls) if not hasattr(obj, f.name)]
         assert missing == [], f"{cls.__name__} fields left unset: {missing}"
     assert d.trace and d._steps is not None  # read once, remembered
 
