@@ -1,6 +1,6 @@
 """The escalation matrix: schema, loader and lint, facts vocabulary, evaluator, SLA clocks, spreadsheet
-round trip and what-if replay. Pure: no I/O beyond reading its file, no ML, no network, no imports from the
-rest of the project.
+round trip and what-if replay. Pure: no I/O beyond reading its file (and, on import, the manifest of a compiled
+build, see ``_accel``), no ML, no network, no imports from the rest of the project.
 """
 
 from matrix import _accel

@@ -17,10 +17,8 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import sys
 import sysconfig
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -68,6 +66,9 @@ def enable(package_path: list[str]) -> bool:
 
 def build() -> None:
     """Compile the modules into a fresh ``build/accel`` and write its manifest last (a half build never matches)."""
+    import shutil
+    import tempfile
+
     from mypyc.build import mypycify
     from setuptools import setup
 
