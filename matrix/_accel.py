@@ -57,8 +57,14 @@ def enable(package_path: list[str]) -> bool:
     spec = importlib.util.spec_from_file_location(name, BUILD / f"{name}{built['ext_suffix']}")
     if spec is None or spec.loader is None:  # pragma: no cover - the manifest names a file that is there
         return False
-    shared = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shared)
+    try:
+        shared = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(shared)
+    except ImportError as e:  # a damaged build must not take the package down with it
+        warnings.warn(
+            f"matrix: the compiled engine in build/accel does not load ({e}); running pure Python", stacklevel=3
+        )
+        return False
     sys.modules[name] = shared
     package_path.insert(0, str(BUILD / "matrix"))
     return True

@@ -486,7 +486,8 @@ def _decide(cm: CompiledMatrix, f: dict[str, Any], now: datetime) -> Decision:
     resolve_by = after_created(resolve_min)
     first_reply = f.get("first_reply_at")
     # Every field is set here, as __init__ would (a test checks that none is left out): the generated ``__init__``
-    # is a Python call with sixteen (and eight) arguments, the costliest single step of a remembered decision.
+    # is a Python call with sixteen (and eight) arguments, the costliest single step of a remembered decision. (The
+    # class's own ``__new__``, not ``object.__new__``, which the compiled classes refuse.)
     sla = Sla.__new__(Sla)
     sla.reply_by = reply_by
     sla.resolve_by = resolve_by

@@ -37,6 +37,18 @@ def test_a_build_from_other_sources_is_ignored_with_a_warning(tmp_path: Path, mo
     assert path == ["matrix"]
 
 
+def test_a_build_that_does_not_load_is_ignored_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSIST_PURE_PYTHON", raising=False)
+    monkeypatch.setattr(_accel, "BUILD", tmp_path)
+    built = _accel.fingerprint()
+    (tmp_path / "manifest.json").write_text(json.dumps(built))
+    (tmp_path / f"{_accel.GROUP}__mypyc{built['ext_suffix']}").write_bytes(b"not a shared library")
+    path: list[str] = ["matrix"]
+    with pytest.warns(UserWarning, match="does not load"):
+        assert _accel.enable(path) is False
+    assert path == ["matrix"]
+
+
 def test_the_environment_can_turn_it_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSIST_PURE_PYTHON", "1")
     monkeypatch.setattr(_accel, "BUILD", tmp_path)
