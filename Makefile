@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The matrix engine's hot modules compiled with mypyc (about 1.2x; see matrix/_accel.py). Optional: where it cannot
+# The matrix engine's hot modules compiled with mypyc (1.2–1.4x; see matrix/_accel.py). Optional: where it cannot
 # be built (no C compiler), the engine runs as pure Python, and a build that no longer matches its sources is ignored.
 ACCEL := build/accel/manifest.json
 $(ACCEL): $(STAMP) matrix/calendar.py matrix/conditions.py matrix/engine.py matrix/facts.py matrix/_accel.py

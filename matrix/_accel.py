@@ -1,7 +1,7 @@
 """The engine's hot modules compiled with mypyc, used only when built from exactly the sources beside them.
 
 Deciding is Python-level work (dict lookups, small calls, datetime arithmetic); mypyc compiles the same typed
-source to C, unchanged, for about 1.2x (see the README). ``make accel`` (part of ``make setup``) builds
+source to C, unchanged, for 1.2–1.4x (see the README). ``make accel`` (part of ``make setup``) builds
 ``calendar``, ``conditions``, ``engine`` and ``facts`` into ``build/accel/`` next to a manifest of their hashes.
 Importing ``matrix`` calls ``enable``, which puts that build first on the package's path only if the manifest
 matches the sources and this interpreter: a source edited since is run as written, never as a stale build. Without
