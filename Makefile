@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 PHONY_EXTRA := matrix-demo
-.PHONY: setup accel demo matrix-demo test check lint format typecheck bench bench-all lock clean help
+.PHONY: setup demo matrix-demo test check lint format typecheck bench bench-all lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,16 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The matrix engine's hot modules compiled with mypyc (1.2–1.4x; see matrix/_accel.py). Optional: where it cannot
-# be built (no C compiler), the engine runs as pure Python, and a build that no longer matches its sources is ignored.
-ACCEL := build/accel/manifest.json
-$(ACCEL): $(STAMP) matrix/calendar.py matrix/conditions.py matrix/engine.py matrix/facts.py matrix/_accel.py
-	ASSIST_PURE_PYTHON=1 $(BIN)/python -c 'from matrix import _accel; _accel.build()' \
-	  || echo "note: the compiled matrix engine was not built; it runs as pure Python"
-
-setup: $(STAMP) $(ACCEL)  ## create .venv from the lock (exact versions, hashes checked), compile the matrix engine
-
-accel: $(ACCEL)  ## (re)compile the matrix engine's hot modules with mypyc, if their sources changed
+setup: $(STAMP)  ## create .venv from the lock (exact versions, hashes checked)
 
 demo: setup  ## the main job: API + helpdesk sidebar on the embedded defaults (demo knowledge base on first run)
 	$(BIN)/assist serve --host 127.0.0.1 --port $(or $(PORT),8000)
@@ -40,9 +31,8 @@ matrix-demo: setup  ## lint, show and decide two example tickets with the shippe
 	$(BIN)/assist matrix evaluate --facts examples/facts_enterprise_outage.json --now 2026-03-02T09:20:00Z
 	$(BIN)/assist matrix evaluate --facts examples/facts_smb_data_loss.json --now 2026-03-09T14:00:00Z
 
-test: setup  ## run the whole test suite (the matrix tests twice: compiled engine and pure Python)
+test: setup  ## run the whole test suite
 	$(BIN)/python -m pytest -q
-	ASSIST_PURE_PYTHON=1 $(BIN)/python -m pytest -q tests/matrix
 
 lint: setup  ## ruff lint + format check
 	$(BIN)/ruff check .
@@ -57,10 +47,10 @@ typecheck: setup  ## mypy on the packages
 
 check: lint typecheck test  ## everything CI cares about
 
-bench: setup  ## the quick benchmark: matrix decisions/s next to zen-engine (see README)
+bench: setup  ## the quick benchmark: matrix decisions/s next to zen-engine (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/matrix_bench.py
 
-bench-all: setup  ## every benchmark in the README (the assist and ingest ones take ~10 minutes each)
+bench-all: setup  ## every benchmark in docs/benchmarks.md (the assist and ingest ones take ~10 minutes each)
 	$(BIN)/python benchmarks/matrix_bench.py
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/assist_bench.py
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/ingest_bench.py
@@ -71,4 +61,4 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (installs pip-tools i
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --extra evals --strip-extras --no-emit-index-url --unsafe-package torch -c constraints.txt -o requirements.lock pyproject.toml
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

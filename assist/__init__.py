@@ -1,4 +1,4 @@
-"""The assist runtime: account context, retrieval, Tier-1 answers, fact inference, the call into matrix/.
-
-It also hosts the ``assist`` command line (``assist.cli``), a thin door onto assist/ and matrix/.
+"""The assist runtime: the pipeline (retrieve -> answer -> confidence -> facts -> decide -> log), the matrix in
+force (``policy``), the SLA clock (``clock``), the notification outbox (``outbox``) and the database (``db``),
+composed from the settings in ``runtime``. The doors (HTTP and the CLI) live in ``api``.
 """

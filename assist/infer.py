@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assist.retrieval import ScoredChunk
+from ingest.documents import is_ticket_source
 
 # A breach of security, not of an SLA or a contract.
 _BREACH = r"(?<!sla )\bbreach(?:ed|es)?\b(?! of (?:contract|the contract|sla|the sla|terms))"
@@ -117,7 +118,7 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
             break
 
     # Functional routing learned from history: the labels of the most similar past tickets, weighted by rank.
-    tickets = [c for c in similar if c.metadata.get("source") in ("tickets", "zendesk", "resolutions")]
+    tickets = [c for c in similar if is_ticket_source(c.metadata.get("source"))]
     for label in ("queue", "priority", "type", "product_area"):
         if label in out:
             continue

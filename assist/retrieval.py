@@ -14,6 +14,50 @@ from typing import Any, Protocol
 from ingest.documents import PUBLIC
 from ingest.store import KnowledgeStore
 
+STOP_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "is",
+        "are",
+        "was",
+        "be",
+        "it",
+        "this",
+        "that",
+        "with",
+        "how",
+        "do",
+        "does",
+        "can",
+        "i",
+        "my",
+        "our",
+        "we",
+        "you",
+        "your",
+        "from",
+        "at",
+        "by",
+        "not",
+        "no",
+        "as",
+        "if",
+        "when",
+        "what",
+        "why",
+        "where",
+        "which",
+    ]
+)
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks matter, raw scores do not
 
 
@@ -127,8 +171,6 @@ class LexicalRetriever:
         chunks' worth, so a small knowledge base does not make every word specific), sorted. A term no visible
         chunk contains is specific too: the knowledge base says nothing about it."""
         from bm25s.stopwords import STOPWORDS_EN
-
-        from assist.answer import STOP_WORDS  # here, not at the top: assist.answer imports this module
 
         # Stop and question words are never specific; the indexes leave stop words out, so they would look unseen.
         terms = words(query) - set(STOPWORDS_EN) - STOP_WORDS

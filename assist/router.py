@@ -10,7 +10,6 @@ with a weight per label chosen on held-out past tickets (see ``_mix_weight``). I
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from ingest.chunking import QUESTION_CHARS
+from ingest.documents import TICKET_KINDS
 from ingest.store import KnowledgeStore
 
 LABELS = ("queue", "priority", "type")
-TICKET_SOURCES = ("tickets", "zendesk", "resolutions")
 
 
 @dataclass(frozen=True)
@@ -84,15 +83,12 @@ class HistoryRouter:
         vectors: list[Any] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
-        where = {"$and": [{"source": {"$in": list(TICKET_SOURCES)}}, {"chunk": 0}]}
+        where = {"$and": [{"source": {"$in": sorted(k.value for k in TICKET_KINDS)}}, {"chunk": 0}]}
         for page in self.store.pages(where=where, include=["embeddings", "metadatas", "documents"]):
             vectors += list(page["embeddings"])
             # The question only: the resolution describes the fix, not where the ticket belongs. Whole, from the
-            # first chunk's metadata (chunks shorten it); a store written before that kept it: the chunk's.
-            texts += [
-                str(m.get("question") or re.split(r"\n\n(?:Resolution|Reply): ", d, maxsplit=1)[0])
-                for d, m in zip(page["documents"], page["metadatas"], strict=True)
-            ]
+            # first chunk's metadata (chunks shorten it).
+            texts += [str(m.get("question") or d) for d, m in zip(page["documents"], page["metadatas"], strict=True)]
             metas += [dict(m) for m in page["metadatas"]]
         models: dict[str, tuple[Any, float, int]] = {}
         # One wording vocabulary for every label (it reads no label): a request turns its text into features

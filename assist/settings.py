@@ -40,6 +40,9 @@ class Settings(BaseModel):
     link_hosts: list[str] = Field(default_factory=list)  # hosts an answer may link to; others are stripped
     notify_config: Path | None = None  # YAML mapping notification targets to endpoints (see assist/notify.py)
     demo_kb: bool = True  # ingest the bundled TechQA slice on first start when the knowledge base is empty
+    # How stale a process's view of the matrix in force may be: a replacement made by another worker or through
+    # the API is seen within this many seconds (one indexed query per look).
+    policy_refresh_seconds: float = Field(2.0, ge=0, le=300)
 
     @field_validator("llm_api_key")
     @classmethod

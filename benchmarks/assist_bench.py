@@ -58,7 +58,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from assist.service import AssistService
+    from assist.runtime import open_runtime
     from assist.settings import Settings
     from ingest.documents import PUBLIC, Chunk, chunk_id
     from ingest.embed import MiniLMEmbedder
@@ -101,12 +101,10 @@ def main() -> None:
                 ]
                 store.upsert(chunks, vecs.tolist())
             print(f"{size:,} chunks written in {time.perf_counter() - t:.0f}s")
-            service = AssistService(Settings(data_dir=data, demo_kb=False))
-            service.start()
-            service.store.embedder = embedder  # type: ignore[union-attr]
-            assert service.log is not None
-            key = service.log.create_key("bench", "agent", None, datetime.now(UTC))[0]
-            client = TestClient(create_app(service.settings, service))
+            settings = Settings(data_dir=data, demo_kb=False)
+            runtime = open_runtime(settings, embedder=embedder)
+            key = runtime.db.keys.create("bench", "agent", None, datetime.now(UTC))[0]
+            client = TestClient(create_app(settings, runtime))
             client.__enter__()
             headers = {"Authorization": f"Bearer {key}"}
             # Warm-up, one request per account: the model, and each scope's first use (its BM25 index is built and

@@ -4,7 +4,7 @@ kb_confidence = logistic(A * s + C * agree + D * coverage + B): s is the cosine 
 chunk, agree is 1 when the dense and BM25 stages rank the same source first, coverage is the share of the
 question's specific terms the first cited source mentions. The fit is a logistic regression of the `deflectable`
 label on those signals, run through the same retrieval and answer code as POST /v1/assist. The printed A, C, D
-and B go into assist/service.py.
+and B go into assist/confidence.py.
 
 A fit scored on the cases it was fit on flatters itself, so the script also prints leave-one-out figures: each
 case scored by a fit on all the others. Those are the honest estimate; `--signals` compares signal sets.
@@ -30,14 +30,14 @@ SIGNALS = ("similarity", "agree", "coverage")
 def signals(set_dir: Path, data_dir: Path) -> tuple[list[tuple[float, float, float]], list[int], list[bool]]:
     """Per labelled case: the confidence signals, the deflectable label, and whether a relevant source was cited."""
     from assist.answer import extractive_answer
-    from assist.service import AssistService, confidence_signals, term_coverage
+    from assist.confidence import confidence_signals, term_coverage
+    from assist.runtime import open_runtime
     from assist.settings import Settings
     from evals.runner import ingest_kb
     from ingest.embed import MiniLMEmbedder
 
     ingest_kb(set_dir, data_dir, MiniLMEmbedder(), progress=True)  # the knowledge an eval run ingests
-    service = AssistService(Settings(data_dir=data_dir, demo_kb=False)).start()
-    assert service.retriever is not None and service.lexical is not None
+    retriever = open_runtime(Settings(data_dir=data_dir, demo_kb=False), llm=None).pipeline.retriever
     xs, ys, relevant = [], [], []
     for line in (set_dir / "cases.jsonl").read_text().splitlines():
         case = json.loads(line)
@@ -45,9 +45,9 @@ def signals(set_dir: Path, data_dir: Path) -> tuple[list[tuple[float, float, flo
         if label is None:
             continue
         query = "\n\n".join(p for p in (case.get("subject"), case["body"]) if p)
-        chunks = service.retriever.retrieve(query, case.get("account_id"), 8)
+        chunks = retriever.retrieve(query, case.get("account_id"), 8)
         answer = extractive_answer(query, chunks)
-        coverage, _ = term_coverage(service.lexical.specific_terms(query, case.get("account_id")), chunks, answer)
+        coverage, _ = term_coverage(retriever.lexical.specific_terms(query, case.get("account_id")), chunks, answer)
         xs.append(confidence_signals(chunks, answer, coverage))
         ys.append(1 if label else 0)
         gold = set(case["labels"].get("relevant_source_ids") or [])

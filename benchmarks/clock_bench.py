@@ -26,10 +26,14 @@ NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 WORKER = """
 import sys, json, time
 from datetime import datetime
-from assist.decision_log import connect
-from assist.tracker import Tracker
-from matrix import default_matrix
-tracker = Tracker(connect(sys.argv[1]), default_matrix())
+from assist.clock import Tracker
+from assist.db import connect
+from assist.outbox import Outbox
+from assist.policy import PolicyStore
+engine = connect(sys.argv[1])
+policy = PolicyStore(engine)
+policy.seed(None)
+tracker = Tracker(engine, policy, Outbox(engine))
 start = time.time()
 stats = tracker.sweep(datetime.fromisoformat(sys.argv[2]), batch=200)
 print(json.dumps({"processed": stats.processed, "start": start, "end": time.time()}))
@@ -39,9 +43,12 @@ print(json.dumps({"processed": stats.processed, "start": start, "end": time.time
 def load(url: str, n: int, due: int) -> None:
     from sqlalchemy import insert
 
-    from assist.decision_log import connect, tickets
+    from assist.db import connect
+    from assist.db.schema import tickets
+    from matrix import default_matrix
 
     engine = connect(url)
+    version = default_matrix().version
     rows = []
     for i in range(n):
         is_due = i < due
@@ -70,6 +77,7 @@ def load(url: str, n: int, due: int) -> None:
                 "resolved_at": None,
                 "version": 1,
                 "fired": '["warning:reply", "breach:reply", "warning:resolve"]',
+                "matrix_version": version,  # decided under the matrix in force: only due tickets are swept
             }
         )
     with engine.begin() as con:

@@ -269,10 +269,7 @@ def main() -> None:
     first = rates({"ours": (decide, fresh), "zen": (zen_decide, [b[:part] for b in fresh])}, 0)
     ours_rate, ours_json_rate, zen_rate = known["ours"], known["json"], known["zen"]
     ours_first, zen_first = first["ours"], first["zen"]
-    import matrix.engine
-
-    kind = "pure Python" if matrix.engine.__file__.endswith(".py") else "compiled with mypyc (make accel)"
-    print(f"tickets per pass: {len(items):,} (distinct facts), one core; our engine: {kind}")
+    print(f"tickets per pass: {len(items):,} (distinct facts), one core")
     print(f"ours   evaluate() -> Decision        : {ours_rate:>10,.0f} decisions/s  (re-evaluating known tickets)")
     print(f"ours   evaluate() -> Decision        : {ours_first:>10,.0f} decisions/s  (first sight of each ticket)")
     print(f"ours   evaluate() + JSON with trace  : {ours_json_rate:>10,.0f} decisions/s")

@@ -24,19 +24,19 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/assist-calibration"))
     args = parser.parse_args()
 
-    from assist.service import AssistService
+    from assist.runtime import open_runtime
     from assist.settings import Settings
 
-    service = AssistService(Settings(data_dir=args.data_dir, demo_kb=False)).start()
-    assert service.retriever is not None
+    rt = open_runtime(Settings(data_dir=args.data_dir, demo_kb=False), llm=None)
+    retriever = rt.pipeline.retriever
     stages = {
-        "dense": lambda q, a: service.retriever.dense.retrieve(q, a, 10),  # type: ignore[union-attr]
-        "bm25": lambda q, a: service.retriever.lexical.retrieve(q, a, 10),  # type: ignore[union-attr]
-        "hybrid (RRF)": lambda q, a: service.retriever.retrieve(q, a, 10),  # type: ignore[union-attr]
+        "dense": lambda q, a: retriever.dense.retrieve(q, a, 10),
+        "bm25": lambda q, a: retriever.lexical.retrieve(q, a, 10),
+        "hybrid (RRF)": lambda q, a: retriever.retrieve(q, a, 10),
     }
     cases = [json.loads(line) for line in (args.set / "cases.jsonl").read_text().splitlines()]
     cases = [c for c in cases if c["labels"].get("relevant_source_ids")]
-    print(f"{len(cases)} cases with relevant sources; {service.store.count()} chunks")  # type: ignore[union-attr]
+    print(f"{len(cases)} cases with relevant sources; {rt.store.count()} chunks")
     print(f"{'stage':14} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6}")
     for name, fn in stages.items():
         r1 = r5 = r10 = mrr = 0.0

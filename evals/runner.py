@@ -18,8 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assist.models import TicketIn
+from assist.pipeline import Pipeline
 from evals import metrics, ragas_metrics
 from evals.ragas_metrics import Sample
+from matrix.errors import InvalidInput
 
 # Cases without a created_at are decided as of this fixed instant, so reports are reproducible.
 DEFAULT_NOW = datetime(2026, 1, 6, 15, 0, tzinfo=UTC)
@@ -27,7 +30,7 @@ ROUTING_LABELS = ("queue", "priority", "type")
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-class SetError(ValueError):
+class SetError(InvalidInput):
     """The labelled set is malformed; the message names the file, line and field."""
 
     code = "invalid_set"
@@ -116,7 +119,7 @@ def run(
     limit: int | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    from assist.service import AssistService, TicketIn
+    from assist.runtime import open_runtime
     from assist.settings import settings_from_env
     from ingest.embed import MiniLMEmbedder
 
@@ -142,10 +145,9 @@ def run(
             "demo_kb": False,
         }
     )
-    service = AssistService(settings).start()
-    assert service.retriever is not None and service.store is not None and service.router is not None
-    service.store.embedder = embedder
-    service.router.fit()  # route every case with the models fit on this KB, not the fallback while they fit
+    pipeline = open_runtime(settings, embedder=embedder).pipeline
+    if pipeline.router is not None:
+        pipeline.router.fit()  # route every case with the models fit on this KB, not the fallback while they fit
 
     rows: list[dict[str, Any]] = []
     iterator: Any = cases
@@ -154,8 +156,8 @@ def run(
 
         iterator = tqdm(cases, desc=f"eval {set_dir.name}", unit=" cases", file=sys.stderr, leave=False)
     for case in iterator:
-        rows.append(_run_case(service, case, TicketIn, progress))
-    report = _report(set_dir, cases, rows, service, matrix_path, llm, ingested, ingest_seconds)
+        rows.append(_run_case(pipeline, case))
+    report = _report(set_dir, cases, rows, pipeline, matrix_path, llm, ingested, ingest_seconds)
     report["ragas"] = _ragas(rows, settings, embedder)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=False, default=str), encoding="utf-8")
     from evals.report import render_html
@@ -164,9 +166,9 @@ def run(
     return report
 
 
-def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: bool) -> dict[str, Any]:
+def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
     query = "\n\n".join(p for p in (case.get("subject"), case["body"]) if p)
-    ticket = ticket_cls(
+    ticket = TicketIn(
         ticket_id=case["id"],
         subject=case.get("subject"),
         body=case["body"][:20000],
@@ -174,60 +176,59 @@ def _run_case(service: Any, case: dict[str, Any], ticket_cls: Any, progress: boo
         facts=case.get("facts") or {},
         now=case.get("created_at") or DEFAULT_NOW,
     )
-    debug: dict[str, Any] = {}
     started = time.perf_counter()
-    body = service.assist(ticket, debug)
+    result, detail = pipeline.run_detailed(ticket)
     total_ms = (time.perf_counter() - started) * 1000
     labels = case.get("labels") or {}
     t = time.perf_counter()
-    dense = [c.source_id for c in service.retriever.dense.retrieve(query, case.get("account_id"), 10)]
+    dense = [c.source_id for c in pipeline.retriever.dense.retrieve(query, case.get("account_id"), 10)]
     t_dense = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
-    bm25 = [c.source_id for c in service.retriever.lexical.retrieve(query, case.get("account_id"), 10)]
+    bm25 = [c.source_id for c in pipeline.retriever.lexical.retrieve(query, case.get("account_id"), 10)]
     t_bm25 = (time.perf_counter() - t) * 1000
     relevant = set(labels.get("relevant_source_ids") or [])
-    cited = [c["source_id"] for c in body["citations"]]
+    cited = [c.source_id for c in result.citations]
     references = list(labels.get("answer_sentences") or []) or (
         [labels["reference_answer"]] if labels.get("reference_answer") else []
     )
-    contexts = [c.text for c in debug["chunks"][:5]]
+    contexts = [c.text for c in detail.chunks[:5]]
     sample = Sample(
         user_input=query,
-        response=body["answer"]["text"],
+        response=result.answer.text,
         retrieved_contexts=contexts,
-        retrieved_ids=list(dict.fromkeys(c.source_id for c in debug["chunks"][:5])),
+        retrieved_ids=list(dict.fromkeys(c.source_id for c in detail.chunks[:5])),
         reference_contexts=references,
         reference_ids=sorted(relevant),
     )
-    # Extractive answers call no model: they cost 0. With --llm: litellm's price for the tokens (None: unpriced).
-    usage = body["answer"]["usage"] or {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+    usage = result.answer.usage
     return {
         "id": case["id"],
         "subject": case.get("subject"),
         "body": case["body"][:600],
         "labels": labels,
-        "ranked": [c.source_id for c in debug["chunks"]],
+        "ranked": [c.source_id for c in detail.chunks],
         "dense": dense,
         "bm25": bm25,
         "relevant": sorted(relevant),
         "cited": cited,
-        "answer": body["answer"]["text"],
-        "confidence": body["confidence"],
-        "kept": bool(body["deflected"]),
-        "kept_at_t1": (not body["decision"]["escalate"]) and body["decision"]["tier"] == "T1" and bool(cited),
-        "tier": body["decision"]["tier"],
-        "queue": body["decision"]["queue"],
-        "rule_id": body["decision"]["rule_id"],
-        "routing": {k: v["value"] for k, v in body["routing"].items()},
-        "facts": debug.get("facts", {}),
-        "grounding": max((metrics.token_f1(body["answer"]["text"], r) for r in references), default=None)
+        "answer": result.answer.text,
+        "confidence": result.confidence,
+        "kept": result.deflected,
+        "kept_at_t1": (not result.decision.escalate) and result.decision.tier == "T1" and bool(cited),
+        "tier": result.decision.tier,
+        "queue": result.decision.queue,
+        "rule_id": result.decision.rule_id,
+        "routing": {k: v.value for k, v in result.routing.items()},
+        "facts": detail.facts,
+        "grounding": max((metrics.token_f1(result.answer.text, r) for r in references), default=None)
         if references
         else None,
         "context": metrics.context_precision_recall(contexts, references) if references else None,
-        "ms": {**debug["ms"], "total": total_ms, "dense_only": t_dense, "bm25_only": t_bm25},
+        "ms": {**detail.ms, "total": total_ms, "dense_only": t_dense, "bm25_only": t_bm25},
         "sample": sample,
-        "cost_usd": usage["cost_usd"],
-        "tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+        # Extractive answers call no model: they cost 0. With --llm: litellm's price for the tokens (None: unpriced).
+        "cost_usd": usage.cost_usd if usage else 0.0,
+        "tokens": usage.prompt_tokens + usage.completion_tokens if usage else 0,
     }
 
 
@@ -284,7 +285,7 @@ def _report(
     set_dir: Path,
     cases: list[dict[str, Any]],
     rows: list[dict[str, Any]],
-    service: Any,
+    pipeline: Pipeline,
     matrix_path: Path | None,
     llm: str | None,
     ingested: list[dict[str, Any]],
@@ -339,7 +340,7 @@ def _report(
         "set": set_dir.name,
         "n_cases": len(rows),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "matrix_version": service.matrix.version,
+        "matrix_version": pipeline.policy.current().version,
         "matrix": str(matrix_path) if matrix_path else "default",
         "llm": llm,
         "deflection": metrics.deflection(defl_rows(lambda r: r["kept"])),

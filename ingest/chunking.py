@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ingest.documents import NO_ACCESS, PUBLIC, Chunk, Document, Section, chunk_id
+from ingest.documents import NO_ACCESS, PUBLIC, Chunk, Document, Part, Section, chunk_id, is_ticket_source
 
 MAX_CHARS = 1000
 QUESTION_CHARS = 8000  # the whole question of a past ticket, kept on its first chunk for the routing model
@@ -74,10 +74,16 @@ def _metadata(doc: Document, number: int, section: Section, extra: dict[str, Any
     return meta
 
 
+# A piece of chunk text, the section it came from, its role and (for a ticket's answer) where the answer starts.
+_Piece = tuple[str, Section, Part, int | None]
+
+
 def chunk_document(doc: Document, budget: int = MAX_CHARS) -> list[Chunk]:
-    """Chunks of one item with deterministic ids ``source:hash(source_id):n``."""
+    """Chunks of one item with deterministic ids ``source:hash(source_id):n``; each chunk's metadata says what
+    its text is (``part``) and, for a past ticket's answer, where the answer starts (``answer_at``)."""
     first: dict[str, Any] = {}
-    if doc.source in ("tickets", "zendesk", "resolutions"):
+    texts: list[_Piece]
+    if is_ticket_source(doc.source):
         texts = _ticket_chunks(doc, budget)
         # Chunks carry the question shortened to make room for the resolution; routing learns from the whole
         # question, as the helpdesk will send it.
@@ -87,8 +93,12 @@ def chunk_document(doc: Document, budget: int = MAX_CHARS) -> list[Chunk]:
     else:
         texts = _doc_chunks(doc, budget)
     return [
-        Chunk(chunk_id(doc.source, doc.source_id, i), text, _metadata(doc, i, section, first if i == 0 else {}))
-        for i, (text, section) in enumerate(texts)
+        Chunk(
+            chunk_id(doc.source, doc.source_id, i),
+            text,
+            _metadata(doc, i, section, {**(first if i == 0 else {}), "part": part.value, "answer_at": answer_at}),
+        )
+        for i, (text, section, part, answer_at) in enumerate(texts)
     ]
 
 
@@ -98,44 +108,70 @@ def _question(doc: Document) -> str:
     return f"{doc.title}\n\n{q_text}".strip() if q_text and not q_text.startswith(doc.title) else (q_text or doc.title)
 
 
-def _ticket_chunks(doc: Document, budget: int) -> list[tuple[str, Section]]:
+def _ticket_chunks(doc: Document, budget: int) -> list[_Piece]:
     public = [s for s in doc.sections if s.heading != "question" and s.visibility == "public"]
     internal = [s for s in doc.sections if s.visibility == "internal"]
     head = _question(doc)
     # Keep the question to at most half the budget so each chunk has room for the resolution.
     q_short = head if len(head) <= budget // 2 else head[: budget // 2].rsplit(" ", 1)[0] + " …"
-    out: list[tuple[str, Section]] = []
+    out: list[_Piece] = []
     answer = "\n\n".join(f"{s.heading.capitalize()}: {s.text}" if s.heading else s.text for s in public).strip()
     if not answer:
         for part in _split(head, budget):
-            out.append((part, Section(part, "question")))
+            out.append((part, Section(part, "question"), Part.QUESTION, _quoted_from(part)))
     else:
         for part in _split(answer, budget - len(q_short) - 2):
-            out.append((f"{q_short}\n\n{part}", Section(part, "resolution")))
+            text = f"{q_short}\n\n{part}"
+            out.append((text, Section(part, "resolution"), Part.ANSWER, _quoted_from(text)))
     for note in internal:
         for part in _split(note.text, budget - len(q_short) - 2):
-            out.append((f"{q_short}\n\nInternal note: {part}", Section(part, note.heading, "internal")))
+            out.append(
+                (
+                    f"{q_short}\n\nInternal note: {part}",
+                    Section(part, note.heading, "internal"),
+                    Part.INTERNAL_NOTE,
+                    None,
+                )
+            )
     return out
 
 
-def _thread_chunks(doc: Document, budget: int) -> list[tuple[str, Section]]:
+_LABEL = re.compile(r"\n\n(?:Resolution|Reply): ")
+
+
+def _quoted_from(text: str) -> int:
+    """Where the part of a ticket chunk that an answer may quote begins (``answer_at``): after the first answer
+    label, else after the first paragraph. A chunk of a ticket with no recorded answer is therefore quoted from its
+    question: the behaviour answers had before this was metadata, kept so that eval reports stay comparable;
+    issue #20 stops it, measured."""
+    found = _LABEL.search(text)
+    if found:
+        return found.end()
+    cut = text.find("\n\n")
+    return cut + 2 if cut >= 0 else 0
+
+
+def _thread_chunks(doc: Document, budget: int) -> list[_Piece]:
     parent, replies = doc.sections[0], doc.sections[1:]
     p_text = parent.text if len(parent.text) <= budget // 2 else parent.text[: budget // 2].rsplit(" ", 1)[0] + " …"
     if not replies:
-        return [(part, Section(part, "question", parent.visibility)) for part in _split(parent.text, budget)]
+        return [
+            (part, Section(part, "question", parent.visibility), Part.THREAD, None)
+            for part in _split(parent.text, budget)
+        ]
     lines = [f"{r.heading}: {r.text}" if r.heading else r.text for r in replies]
-    out: list[tuple[str, Section]] = []
+    out: list[_Piece] = []
     for part in _split("\n\n".join(lines), budget - len(p_text) - 2):
-        out.append((f"{p_text}\n\n{part}", Section(part, "replies", parent.visibility)))
+        out.append((f"{p_text}\n\n{part}", Section(part, "replies", parent.visibility), Part.THREAD, None))
     return out
 
 
-def _doc_chunks(doc: Document, budget: int) -> list[tuple[str, Section]]:
-    out: list[tuple[str, Section]] = []
+def _doc_chunks(doc: Document, budget: int) -> list[_Piece]:
+    out: list[_Piece] = []
     for section in doc.sections:
         context = " > ".join(p for p in (doc.title, section.heading) if p)
         room = max(budget - len(context) - 2, budget // 2)
         for part in _split(section.text, room):
             text = f"{context}\n\n{part}" if context and not part.startswith(context) else part
-            out.append((text, section))
+            out.append((text, section, Part.DOC, None))
     return out

@@ -9,11 +9,50 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 PUBLIC = "public"
 NO_ACCESS = "__no_access__"  # an item with no access marking is visible to no one
 VISIBILITIES = ("public", "internal")
+# Bumped whenever chunk text or chunk metadata changes shape: items are then re-chunked on their next ingest even
+# though their content did not change.
+CHUNK_FORMAT = 2
+
+
+class SourceKind(StrEnum):
+    """Where a knowledge item came from. The value is what is stored in chunk metadata (``source``)."""
+
+    DOCS = "docs"
+    TICKETS = "tickets"
+    ZENDESK = "zendesk"
+    SLACK = "slack"
+    RESOLUTIONS = "resolutions"  # recorded through POST /v1/tickets/{id}/resolution
+
+    @property
+    def is_ticket(self) -> bool:
+        """Past tickets: a question and how it was resolved (the routing model learns from these)."""
+        return self in TICKET_KINDS
+
+
+TICKET_KINDS = frozenset({SourceKind.TICKETS, SourceKind.ZENDESK, SourceKind.RESOLUTIONS})
+
+
+class Part(StrEnum):
+    """The role of a chunk's text, stored in chunk metadata (``part``), so readers never parse text markers.
+
+    A past ticket's chunk is the question followed by part of its answer (``answer_at`` in the metadata is where
+    the answer starts), the question alone when the ticket has no recorded answer, or an agent-only note."""
+
+    DOC = "doc"
+    THREAD = "thread"
+    ANSWER = "answer"
+    QUESTION = "question"
+    INTERNAL_NOTE = "internal_note"
+
+
+def is_ticket_source(source: object) -> bool:
+    return source in TICKET_KINDS
 
 
 @dataclass
@@ -29,7 +68,7 @@ class Section:
 class Document:
     """One knowledge item: a doc, a past ticket, a Slack thread."""
 
-    source: str  # docs | tickets | zendesk | slack | resolutions
+    source: str  # a SourceKind value
     source_id: str
     title: str
     sections: list[Section]
@@ -41,6 +80,7 @@ class Document:
         """Changes whenever anything stored for this item would change (text, access, metadata)."""
         payload = json.dumps(
             [
+                CHUNK_FORMAT,
                 self.title,
                 [(s.text, s.heading, s.visibility) for s in self.sections],
                 self.account,

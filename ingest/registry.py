@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.connectors.base import Account, Checkpoint
+from matrix.errors import Busy
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -31,10 +32,8 @@ CREATE TABLE IF NOT EXISTS accounts (
 """
 
 
-class WriterBusy(RuntimeError):
+class WriterBusy(Busy):
     """Another process is writing to this data dir."""
-
-    code = "writer_busy"
 
 
 class Registry:

@@ -12,10 +12,9 @@ now").
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 Pause = tuple[datetime, datetime]
@@ -27,9 +26,6 @@ _DAY_US = 86_400_000_000
 _BUCKET = 256 * _DAY_US
 # Search horizon: a calendar whose windows are all holidays for this long is broken, not slow.
 _MAX_DAYS = 3 * 366
-# Starts whose deadlines a business-hours clock remembers: the open tickets of a busy helpdesk.
-_REMEMBERED_STARTS = 50_000
-_V = TypeVar("_V")
 
 
 def _instant(us: int) -> datetime:
@@ -50,23 +46,6 @@ class _Index:
     ends: list[int]
     cum: list[int]  # open microseconds before each window
     cum_end: list[int]  # ... and up to its end
-
-
-class _Remembered(dict[float, _V]):
-    """``fn`` of a number, remembered: clocks convert a handful of distinct numbers over and over (the matrix's
-    allowances, the spans they cross), and a remembered one is a dict lookup, with no Python call. Bounded."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn: Callable[[float], _V]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, n: float) -> _V:
-        if len(self) >= 10_000:  # fractional minutes (warnings) and odd starts make odd spans
-            self.clear()
-        value = self[n] = self.fn(n)
-        return value
 
 
 class Clock:
@@ -101,9 +80,10 @@ class Clock:
             remaining -= span
         raise RuntimeError("calendar has no open time within the search horizon")  # pragma: no cover
 
-    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        """``add`` with ``start`` and ``pauses`` bound: a decision adds several windows to the same instant."""
-        return lambda minutes: self.add(start, minutes, pauses)
+    def add_each(self, start: datetime, minutes: Sequence[float], pauses: Sequence[Pause] = ()) -> list[datetime]:
+        """``add`` for several allowances from one start (a decision counts its deadlines from creation, its
+        time in tier from entering it); a clock may find the start once."""
+        return [self.add(start, m, pauses) for m in minutes]
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         """Active minutes in [start, end)."""
@@ -120,22 +100,18 @@ class Clock:
 class AlwaysOpen(Clock):
     """24x7: every minute counts, except paused ones."""
 
-    def __init__(self) -> None:
-        self._spans = _Remembered(lambda n: timedelta(minutes=n))
-
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield start, datetime.max.replace(tzinfo=UTC)
 
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
         if not pauses:
-            return start + self._spans[minutes]
+            return start + timedelta(minutes=minutes)
         return super().add(start, minutes, pauses)
 
-    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        if pauses:
-            return super().adder(start, pauses)
-        spans = self._spans
-        return lambda minutes: start + spans[minutes]
+    def add_each(self, start: datetime, minutes: Sequence[float], pauses: Sequence[Pause] = ()) -> list[datetime]:
+        if not pauses:
+            return [start + timedelta(minutes=m) for m in minutes]
+        return super().add_each(start, minutes, pauses)
 
     def active_minutes(self, start: datetime, end: datetime, pauses: Sequence[Pause] = ()) -> float:
         if not pauses:
@@ -158,16 +134,6 @@ class BusinessHours(Clock):
         # Windows of a local day never change; computing them (zone conversions) dominates the arithmetic.
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
         self._indexes: dict[int, _Index] = {}  # see _locate
-        # start -> minutes -> deadline, and the same dicts by the instant a start's open time counts from; see adder
-        self._deadlines: dict[datetime, _Deadlines] = {}
-        self._spells: dict[int, _Deadlines] = {}
-        # see _Deadlines: open microseconds needed for a number of minutes, and spans of microseconds
-        self._needs = _Remembered(lambda n: timedelta(minutes=n) // _US)
-        self._spans = _Remembered(lambda n: timedelta(microseconds=n))
-        self._last: _Deadlines | None = None  # see add
-        # The last memo a start was located for, and where: its first deadlines are asked for right away. Only the
-        # last, so the memos hold no index references (6 MB less for 40,000 starts).
-        self._located: tuple[_Deadlines, tuple[_Index, int, int, int, int]] | None = None
 
     def _day(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         spans = self._days.get(day)
@@ -247,41 +213,25 @@ class BusinessHours(Clock):
         return True
 
     def add(self, start: datetime, minutes: float, pauses: Sequence[Pause] = ()) -> datetime:
-        if pauses or minutes <= 0:
-            return super().add(start, minutes, pauses)
-        # Not in the per-start memo: ``add`` serves one-off starts (such as ``now``), which would crowd tickets'
-        # out. Only the last start's deadlines are kept: a sweep evaluates every ticket at the same ``now``.
-        last = self._last
-        if last is None or last.start != start or len(last) >= 64:
-            last = self._last = _Deadlines(self, start)
-        return last[minutes]
+        return self.add_each(start, (minutes,), pauses)[0]
 
-    def adder(self, start: datetime, pauses: Sequence[Pause] = ()) -> Callable[[float], datetime]:
-        """Without pauses: by the index, and deadlines are remembered per start. A ticket is re-evaluated on
-        every update and every sweep, and its deadlines counted from ``created_at`` or ``tier_entered_at`` do
-        not change. (With pauses they do, as a pause grows.)
-
-        Deadlines depend only on where the open time starts counting: every start in one closed spell (a night,
-        a weekend, a holiday) shares the deadlines of the next opening, so those starts share one memo (a start
-        inside a window has its own). The adder is the memo's item lookup: a deadline asked for before costs no
-        Python call."""
-        if pauses:
-            return super().adder(start, pauses)
-        known = self._deadlines.get(start)
-        if known is None:
-            where = self._where(start, 0)
-            if len(self._deadlines) >= _REMEMBERED_STARTS:
-                self._deadlines.clear()
-                self._spells.clear()
-            ix, i, _, counting, _ = where
-            if counting > ix.starts[i]:  # inside a window: no other start counts from here
-                known = _Deadlines(self, start)
-            elif (known := self._spells.get(counting)) is None:
-                known = self._spells[counting] = _Deadlines(self, start)
-            if known.start is start:  # not a spell's memo of an earlier start, which ``where`` does not locate
-                self._located = (known, where)
-            self._deadlines[start] = known
-        return known.__getitem__
+    def add_each(self, start: datetime, minutes: Sequence[float], pauses: Sequence[Pause] = ()) -> list[datetime]:
+        """Without pauses: the start is found in the index once, then each allowance is one binary search (exact
+        integer arithmetic). With pauses: the window walk."""
+        if pauses or not minutes or min(minutes) <= 0:
+            return [Clock.add(self, start, m, pauses) for m in minutes]
+        needs = [m * 60_000_000 if type(m) is int else timedelta(minutes=m) // _US for m in minutes]
+        ix, i, t, counting, before = self._where(start, max(needs))
+        out = []
+        for need in needs:
+            if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
+                at = counting + need
+            else:
+                target = before + need
+                j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
+                at = ix.starts[j] + target - ix.cum[j]
+            out.append(start + timedelta(microseconds=at - t) if counting == t else _instant(at))
+        return out
 
     def _where(self, start: datetime, need: int) -> tuple[_Index, int, int, int, int]:
         """(index, window, start, the instant open time starts counting from, open time before it), instants in
@@ -310,38 +260,3 @@ class BusinessHours(Clock):
                 if we > start and we > ws:
                     yield ws, we
             day += timedelta(days=1)
-
-
-class _Deadlines(dict[float, datetime]):
-    """Minutes -> the instant that much open time after ``start`` on a business-hours clock (no pauses), each
-    computed on first read and remembered. Starts in one closed spell share one: their deadlines count from the
-    same opening."""
-
-    __slots__ = ("clock", "start")
-
-    def __init__(self, clock: BusinessHours, start: datetime) -> None:
-        super().__init__()
-        self.clock, self.start = clock, start
-
-    def __missing__(self, minutes: float) -> datetime:
-        clock, start = self.clock, self.start
-        if minutes <= 0:
-            return Clock.add(clock, start, minutes)
-        need = clock._needs[minutes]
-        located = clock._located
-        where = located[1] if located is not None and located[0] is self else None
-        if where is None or where[0].cum_end[-1] - where[4] < need:
-            where = clock._where(start, need)
-            clock._located = (self, where)
-        ix, i, t, counting, before = where
-        if counting + need <= ix.ends[i]:  # within the window it starts counting in: no search
-            at = counting + need
-        else:
-            target = before + need
-            j = bisect_left(ix.cum_end, target)  # the window in which the open time reaches the target
-            at = ix.starts[j] + target - ix.cum[j]
-        # Inside a window: start + (the open time asked for + the closed time it crosses), a span of few distinct
-        # values, remembered; adding one costs a fifth of building the instant. A start in a closed spell builds
-        # the instant (its own span would be odd; and it is built once for the whole spell).
-        deadline = self[minutes] = start + clock._spans[at - t] if counting == t else _instant(at)
-        return deadline

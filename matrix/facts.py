@@ -11,11 +11,11 @@ Any bad value raises ``FactError`` naming the field and the value.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from matrix.errors import FactError
@@ -151,10 +151,6 @@ def format_datetime(value: datetime | None) -> str | None:
     return None if value is None else _wire_form(value)
 
 
-# A decision's instants recur: its deadlines are remembered objects, and a sweep evaluates every ticket at the same
-# ``now``. Formatting one costs sixty times looking it up. Equal instants in other zones share the entry, which
-# is right: the wire form is UTC.
-@lru_cache(maxsize=1 << 16)
 def _wire_form(value: datetime) -> str:
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
@@ -253,117 +249,33 @@ def parse_facts(raw: Any, vocabulary: Mapping[str, FactSpec]) -> dict[str, Any]:
     >>> parse_facts({"severity": "S1"}, core_vocabulary())
     {'severity': 'S1'}
     """
-    return FactParser(vocabulary).parse(raw)
+    return fact_parser(vocabulary)(raw)
 
 
-class FactParser:
-    """``parse_facts`` for one vocabulary, prepared once.
+def fact_parser(vocabulary: Mapping[str, FactSpec]) -> Callable[[Any], dict[str, Any]]:
+    """``parse_facts`` for one vocabulary, with each fact's parser looked up once (the engine keeps one per
+    matrix). Most facts are enum values: those that are valid as sent need no call."""
+    parsers = {name: functools.partial(_PARSERS[spec.kind], spec) for name, spec in vocabulary.items()}
+    enums = {name: spec._value_set for name, spec in vocabulary.items() if spec.kind == ENUM}
+    instants = {name for name, spec in vocabulary.items() if spec.kind == DATETIME}
 
-    Most facts arrive as strings the vocabulary already knows (an enum value, or a timestamp seen on an earlier
-    evaluation of the same ticket), so those are one dict lookup each: ``_known[name]`` maps such a string to its
-    parsed value. Anything else goes through the fact's parser, which also names the field in any error.
-    """
-
-    def __init__(self, vocabulary: Mapping[str, FactSpec]) -> None:
-        self._parsers: dict[str, Callable[[Any], Any]] = {}
-        # A bounded memo of parsed timestamps: the same ISO strings come back on every re-evaluation of a ticket,
-        # and parsing them with their zone is the costliest check. Shared by every datetime fact.
-        self._instants: dict[str, datetime] = {}
-        self._known: dict[str, dict[str, Any]] = {}
-        for name, spec in vocabulary.items():
-            if spec.kind == DATETIME:
-                self._parsers[name] = lambda raw, name=name: self.instant(name, raw)  # type: ignore[misc]
-                self._known[name] = self._instants
-            else:
-                self._parsers[name] = lambda raw, spec=spec: _PARSERS[spec.kind](spec, raw)  # type: ignore[misc]
-                if spec.kind == ENUM:
-                    self._known[name] = {v: v for v in spec.values}
-        self._sets = {name: spec._value_set for name, spec in vocabulary.items() if spec.kind == SET}
-        # Set facts as listed -> their one frozenset: a ticket's signals come back on every evaluation, and one
-        # object per distinct set is hashed once and compared by identity in the rule-signature memo.
-        self._listed: dict[str, dict[tuple[Any, ...], frozenset[Any]]] = {name: {} for name in self._sets}
-        self._one_set: dict[frozenset[Any], frozenset[Any]] = {}
-        # number facts -> (lowest, highest) allowed; an integer fact accepts only ints here
-        self._numbers = {
-            name: (
-                -math.inf if spec.minimum is None else spec.minimum,
-                math.inf if spec.maximum is None else spec.maximum,
-                spec.kind == INTEGER,
-            )
-            for name, spec in vocabulary.items()
-            if spec.kind in (NUMBER, INTEGER)
-        }
-
-    def instant(self, name: str, raw: Any) -> datetime:
-        if type(raw) is str:
-            value = self._instants.get(raw)
-            return self._new_instant(name, raw) if value is None else value
-        return parse_datetime(name, raw)
-
-    def _new_instant(self, name: str, raw: str) -> datetime:
-        value = parse_datetime(name, raw)
-        if len(self._instants) >= 100_000:
-            self._instants.clear()
-        self._instants[raw] = value
-        return value
-
-    def _new_set(self, name: str, value: list[Any]) -> frozenset[Any] | None:
-        """The frozenset of a listed set fact, remembered; None if a member is not allowed (the fact's parser
-        names it)."""
-        members = frozenset(value)
-        if not members <= self._sets[name]:
-            return None
-        listed = self._listed[name]
-        if len(listed) >= 4096:  # bounded: orderings of one set count separately
-            listed.clear()
-            self._one_set.clear()
-        found = listed[tuple(value)] = self._one_set.setdefault(members, members)
-        return found
-
-    def parse(self, raw: Any) -> dict[str, Any]:
-        if type(raw) is not dict and not isinstance(raw, Mapping):  # the ABC check costs 10x the type check
+    def parse(raw: Any) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
             raise FactError("facts", raw, "must be a JSON object")
-        known, instants, listed = self._known, self._instants, self._listed
-        numbers, parsers = self._numbers, self._parsers
         out: dict[str, Any] = {}
         for name, value in raw.items():
-            table = known.get(name)
-            if table is not None:  # an enum or a timestamp: a value seen before is one lookup
-                try:
-                    parsed = table.get(value)
-                except TypeError:  # unhashable (a list, say): the fact's parser below says what is wrong
-                    parsed = None
-                if parsed is not None:
-                    out[name] = parsed
-                    continue
-                if table is instants and type(value) is str:
-                    out[name] = self._new_instant(name, value)
-                    continue
-            elif type(value) is float or type(value) is int:
-                bounds = numbers.get(name)
-                # ``value - value == 0`` holds for finite numbers only; NaN and infinities go on to the parser's
-                # error, and so does a float for an integer fact (it may be 2.0, which the parser turns into 2).
-                if (
-                    bounds is not None
-                    and (type(value) is int or not bounds[2])
-                    and bounds[0] <= value <= bounds[1]
-                    and value - value == 0
-                ):
+            if type(value) is str:
+                if value in enums.get(name, ()):
                     out[name] = value
                     continue
-            elif type(value) is list and (seen := listed.get(name)) is not None:
-                try:
-                    members = seen.get(tuple(value))
-                    if members is None:
-                        members = self._new_set(name, value)
-                except TypeError:  # an unhashable item: the parser below says which
-                    members = None
-                if members is not None:
-                    out[name] = members
+                if name in instants:
+                    out[name] = parse_datetime(name, value)
                     continue
-            parse = parsers.get(name)
-            if parse is None:
+            parser = parsers.get(name)
+            if parser is None:
                 raise FactError(str(name), value, "is not a fact this matrix declares")
             if value is not None:
-                out[name] = parse(value)
+                out[name] = parser(value)
         return out
+
+    return parse

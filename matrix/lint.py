@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from matrix import conditions
-from matrix.engine import compiled
+from matrix.compiled import compiled
 from matrix.facts import BOOLEAN, ENUM, INTEGER, NUMBER, SET, STRING, FactSpec
 from matrix.schema import Matrix
 

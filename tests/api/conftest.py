@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from assist.service import AssistService
+from assist.runtime import Runtime, open_runtime
 from assist.settings import Settings
 from ingest.connectors import AccountsConnector, DocsConnector, TicketsConnector
 from ingest.pipeline import ingest
@@ -75,7 +75,7 @@ def build_kb(root: Path, embedder: object) -> Path:
 @dataclass
 class Env:
     client: TestClient
-    service: AssistService
+    runtime: Runtime
     data: Path
     keys: dict[str, str]
 
@@ -85,18 +85,15 @@ def env(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[
     root = tmp_path_factory.mktemp("api")
     data = build_kb(root, embedder)
     settings = Settings(data_dir=data, demo_kb=False)
-    service = AssistService(settings)
-    service.start()
-    service.store.embedder = embedder  # share the session's loaded model  # type: ignore[union-attr]
-    assert service.log is not None
+    runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]  # the session's loaded model
     now = datetime.now(UTC)
     keys = {
-        "admin": service.log.create_key("admin", "admin", None, now)[0],
-        "agent": service.log.create_key("agent", "agent", None, now)[0],
-        **{a: service.log.create_key(a, "agent", a, now)[0] for a in ACCOUNTS},
+        "admin": runtime.db.keys.create("admin", "admin", None, now)[0],
+        "agent": runtime.db.keys.create("agent", "agent", None, now)[0],
+        **{a: runtime.db.keys.create(a, "agent", a, now)[0] for a in ACCOUNTS},
     }
-    with TestClient(create_app(settings, service)) as client:
-        yield Env(client, service, data, keys)
+    with TestClient(create_app(settings, runtime)) as client:
+        yield Env(client, runtime, data, keys)
 
 
 def auth(key: str) -> dict[str, str]:

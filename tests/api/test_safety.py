@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from assist.service import AssistService, TicketIn
+from assist.llm import llm_from_settings
+from assist.models import AssistResult, TicketIn
+from assist.runtime import Runtime, open_runtime
 from assist.settings import Settings
 from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
 from ingest.pipeline import ingest
@@ -65,7 +67,7 @@ PLANTED = (
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> tuple[Settings, AssistService]:
+def planted(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> tuple[Settings, Runtime]:
     root = tmp_path_factory.mktemp("planted")
     data = root / "kb"
     docs = root / "docs"
@@ -108,9 +110,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> tuple
     for c in (DocsConnector(docs), TicketsConnector(tickets), SlackConnector(slack, visibility="public")):
         ingest(c, data, embedder, progress=False)  # type: ignore[arg-type]
     settings = Settings(data_dir=data, demo_kb=False)
-    service = AssistService(settings).start()
-    service.store.embedder = embedder  # type: ignore[union-attr, assignment]
-    return settings, service
+    return settings, open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
 
 
 QUESTION = TicketIn(
@@ -122,27 +122,25 @@ QUESTION = TicketIn(
 )
 
 
-def _assert_safe(body: dict[str, object]) -> None:
-    decision = body["decision"]
-    assert isinstance(decision, dict)
-    assert decision["tier"] == "T1" and decision["escalate"] is False
-    assert "signals" not in body["facts"]  # type: ignore[operator]
-    text = body["answer"]["text"]  # type: ignore[index]
+def _assert_safe(result: AssistResult) -> None:
+    assert result.decision.tier == "T1" and result.decision.escalate is False
+    assert "signals" not in result.facts
+    text = result.answer.text
     assert "attacker.example" not in text and "![" not in text and "<" not in text
     assert "IGNORE" not in text and "other customers" not in text and "T4" not in text
 
 
 def test_planted_instructions_change_neither_decision_nor_extractive_answer(
-    planted: tuple[Settings, AssistService],
+    planted: tuple[Settings, Runtime],
 ) -> None:
-    _, service = planted
-    body = service.assist(QUESTION)
-    _assert_safe(body)
-    assert body["citations"] and "one hour" in body["answer"]["text"]
+    _, runtime = planted
+    result = runtime.pipeline.run(QUESTION)
+    _assert_safe(result)
+    assert result.citations and "one hour" in result.answer.text
 
 
-def test_planted_instructions_with_an_obedient_llm(planted: tuple[Settings, AssistService]) -> None:
-    settings, service = planted
+def test_planted_instructions_with_an_obedient_llm(planted: tuple[Settings, Runtime]) -> None:
+    settings, runtime = planted
     with ScriptedLLM() as server:
         # The model "obeys" whatever reached it; the rules outside the model still hold.
         server.script.append(
@@ -160,25 +158,17 @@ def test_planted_instructions_with_an_obedient_llm(planted: tuple[Settings, Assi
                 "llm_retries": 0,
             }
         )
-        llm_service = AssistService(
-            llm_settings,
-            store=service.store,
-            retriever=service.retriever,
-            lexical=service.lexical,
-            log=service.log,
-            matrix=service.matrix,
-        )
-        body = llm_service.assist(QUESTION)
+        result = runtime.pipeline.with_llm(llm_from_settings(llm_settings)).run(QUESTION)
         prompt = json.dumps(server.requests[0]["body"]["messages"])
-    assert body["answer"]["mode"] == "llm:openai/m"
-    assert body["decision"]["tier"] == "T1" and body["decision"]["escalate"] is False
-    assert "attacker.example" not in body["answer"]["text"] and "![" not in body["answer"]["text"]
+    assert result.answer.mode == "llm:openai/m"
+    assert result.decision.tier == "T1" and result.decision.escalate is False
+    assert "attacker.example" not in result.answer.text and "![" not in result.answer.text
     assert "IGNORE ALL PREVIOUS INSTRUCTIONS" not in prompt and "admin mode" not in prompt
 
 
-def test_sidebar_page_renders_text_only(planted: tuple[Settings, AssistService], tmp_path: Path) -> None:
-    settings, service = planted
-    with TestClient(create_app(settings, service)) as client:
+def test_sidebar_page_renders_text_only(planted: tuple[Settings, Runtime], tmp_path: Path) -> None:
+    settings, runtime = planted
+    with TestClient(create_app(settings, runtime)) as client:
         page = client.get("/sidebar")
     assert page.status_code == 200 and "textContent" in page.text and "innerHTML" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]

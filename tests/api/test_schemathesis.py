@@ -15,7 +15,7 @@ from .conftest import Env, auth
 
 
 def test_no_server_errors(env: Env) -> None:
-    app = create_app(env.service.settings, env.service)
+    app = create_app(env.runtime.settings, env.runtime)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9

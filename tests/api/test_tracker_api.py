@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from assist.cli import app as cli_app
+from api.cli import app as cli_app
 
 from .conftest import Env, auth
 
@@ -59,3 +59,39 @@ def test_tracker_is_scoped_and_validates(env: Env) -> None:
     assert r.status_code == 422 and r.json()["error"]["field"] == "facts.severity"
     r = env.client.post("/v1/tickets", headers=acme, json={"ticket_id": "TX", "now": "2026-03-02T10:00:00"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "now"
+
+
+def test_a_matrix_put_reaches_the_clock_at_once(env: Env) -> None:
+    """The stale-matrix bug: after PUT /v1/matrix the tracker kept deciding with the old matrix until a restart
+    (tickets registered after the PUT recorded the old version; a cut T1 allowance escalated 26 minutes late)."""
+    from matrix.loader import default_matrix_text
+
+    h, admin = auth(env.keys["acme"]), auth(env.keys["admin"])
+    facts = {"severity": "S2", "customer_tier": "enterprise", "issue_type": "bug"}
+    r = env.client.post(
+        "/v1/tickets", headers=h, json={"ticket_id": "PUT-1", "facts": facts, "now": "2026-04-01T10:00:00Z"}
+    )
+    assert r.json()["next_check_at"] == "2026-04-01T10:30:00Z"
+    shipped = default_matrix_text()
+    cut = shipped.replace(
+        "enterprise: {S1: 15m, S2: 30m, S3: 2h, S4: 4h}", "enterprise: {S1: 15m, S2: 5m, S3: 2h, S4: 4h}"
+    )
+    new_version = env.client.put("/v1/matrix", headers=admin, json={"yaml": cut}).json()["version"]
+    try:
+        r = env.client.post(
+            "/v1/tickets", headers=h, json={"ticket_id": "PUT-2", "facts": facts, "now": "2026-04-01T10:01:00Z"}
+        )
+        assert r.json()["matrix_version"] == new_version and r.json()["next_check_at"] == "2026-04-01T10:06:00Z"
+        result = CliRunner().invoke(
+            cli_app,
+            ["clock", "tick", "--now", "2026-04-01T10:05:00Z", "--data-dir", str(env.data)],
+            env={"ASSIST_DEMO_KB": "false"},
+        )
+        assert result.exit_code == 0, result.output
+        # PUT-1 at its new five minutes (the earlier tests' tickets, re-evaluated under the new version, move too)
+        esc = next(
+            e for e in env.client.get("/v1/tickets/PUT-1/timeline", headers=h).json() if e["kind"] == "escalation"
+        )
+        assert esc["tier_entered_at"] == "2026-04-01T10:05:00Z"
+    finally:
+        env.client.put("/v1/matrix", headers=admin, json={"yaml": shipped})

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from assist.answer import Answer, Citation
+from assist.confidence import confidence, term_coverage
+from assist.models import AssistResult, TicketIn
 from assist.retrieval import LexicalRetriever, ScoredChunk
-from assist.service import AssistService, confidence, term_coverage
+from assist.runtime import open_runtime
 from assist.settings import Settings
 from ingest.connectors import DocsConnector
 from ingest.embed import MiniLMEmbedder
@@ -89,18 +91,16 @@ def test_the_service_says_which_quoted_terms_the_cited_source_lacks(tmp_path: Pa
         "manager and check the firewall between the two hosts."
     )
     ingest(DocsConnector(docs), tmp_path / "kb", embedder, progress=False)
-    service = AssistService(Settings(data_dir=tmp_path / "kb", demo_kb=False)).start()
-    service.store.embedder = embedder  # type: ignore[union-attr]
-    from assist.service import TicketIn
+    pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
 
-    def ask(code: str) -> dict[str, object]:
+    def ask(code: str) -> AssistResult:
         body = f"Our sender channel ends with {code} every night; the queue manager restarts do not help."
-        return service.assist(TicketIn(body=body, now="2026-03-02T10:00:00Z"))  # type: ignore[arg-type]
+        return pipeline.run(TicketIn(body=body, now="2026-03-02T10:00:00Z"))  # type: ignore[arg-type]
 
     quoted = ask("AMQ9208E")
     other = ask("AMQ9526E")  # a different error: the same article is found, but it never names this code
-    assert quoted["citations"][0]["source_id"] == other["citations"][0]["source_id"] == "channels.md"
-    assert other["confidence"] < quoted["confidence"]
-    why = other["facts"]["kb_confidence"]["source"]  # type: ignore[index]
+    assert quoted.citations[0].source_id == other.citations[0].source_id == "channels.md"
+    assert other.confidence < quoted.confidence
+    why = other.facts["kb_confidence"].source
     assert "does not mention amq9526e" in why and "amq9208e" not in why
-    assert json.dumps(quoted)  # the body stays JSON
+    assert json.loads(quoted.model_dump_json())["confidence"] == quoted.confidence  # the body stays JSON

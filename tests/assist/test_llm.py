@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from assist.answer import LiteLLMClient, llm_answer
+from assist.answer import llm_answer
+from assist.llm import LiteLLMClient
 from assist.retrieval import ScoredChunk
 
 from .llm_server import ScriptedLLM

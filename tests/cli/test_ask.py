@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from assist.cli import app as cli_app
-from assist.service import AssistService
+from api.cli import app as cli_app
+from assist.runtime import open_runtime
 from assist.settings import Settings
 from tests.api.conftest import auth, build_kb
 
@@ -29,10 +29,10 @@ def test_ask_json_equals_the_api_body(tmp_path: Path, embedder: object) -> None:
     assert r.exit_code == 0, r.output
     cli_body = json.loads(r.stdout)
 
-    service = AssistService(Settings(data_dir=data, demo_kb=False)).start()
-    assert service.log is not None
-    key = service.log.create_key("t", "agent", None, datetime.now(UTC))[0]
-    with TestClient(create_app(service.settings, service)) as client:
+    settings = Settings(data_dir=data, demo_kb=False)
+    runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    key = runtime.db.keys.create("t", "agent", None, datetime.now(UTC))[0]
+    with TestClient(create_app(settings, runtime)) as client:
         api_body = client.post(
             "/v1/assist", headers=auth(key), json={"body": TEXT, "account_id": "acme", "now": NOW}
         ).json()

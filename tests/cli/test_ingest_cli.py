@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assist.cli import app
+from api.cli import app
 from ingest.registry import writer_lock
 from tests.ingest import fixtures
 

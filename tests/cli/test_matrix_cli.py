@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assist.cli import app
+from api.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -124,7 +124,7 @@ def test_replay_command(tmp_path: Path) -> None:
 
 def test_console_script_entry_point() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "assist.cli", "matrix", "evaluate", "--facts", "-", "--now", "2026-03-02T09:20:00Z"],
+        [sys.executable, "-m", "api.cli", "matrix", "evaluate", "--facts", "-", "--now", "2026-03-02T09:20:00Z"],
         input='{"signals": ["data_loss"]}',
         capture_output=True,
         text=True,

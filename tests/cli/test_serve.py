@@ -25,7 +25,7 @@ def test_serve_ingests_the_demo_kb_and_answers_with_a_citation(tmp_path: Path) -
     port = _free_port()
     env = {**os.environ, "ASSIST_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "ASSIST_TORCH_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assist.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from assist.service import AssistService
+from assist.runtime import open_runtime
 from assist.settings import Settings
 from tests.api.conftest import build_kb
 from tests.conftest import require_service
@@ -42,12 +42,10 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[tuple[str, str]]:
     data = build_kb(tmp_path_factory.mktemp("e2e"), embedder)
     settings = Settings(data_dir=data, demo_kb=False)
-    service = AssistService(settings).start()
-    service.store.embedder = embedder  # type: ignore[union-attr, assignment]
-    assert service.log is not None
-    key = service.log.create_key("sidebar", "agent", "acme", datetime.now(UTC))[0]
+    runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    key = runtime.db.keys.create("sidebar", "agent", "acme", datetime.now(UTC))[0]
     port = _free_port()
-    config = uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

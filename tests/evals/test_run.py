@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assist.cli import app
+from api.cli import app
 from evals.runner import compare, run
 
 SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "techqa_slice"

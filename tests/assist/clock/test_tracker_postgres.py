@@ -20,28 +20,26 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from assist.decision_log import connect, outbox, timeline
-from assist.notify import NotifyConfig
-from assist.tracker import Tracker
-from matrix import default_matrix
+from assist.clock import Tracker
+from assist.db.schema import outbox, timeline
+from assist.outbox import NotifyConfig
 from tests.conftest import postgres_available, require_service
 
+from .helpers import open_clock
 from .receivers import Receiver
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 SWEEP = """
 import sys, json
 from datetime import datetime
-from assist.decision_log import connect
-from assist.notify import NotifyConfig
-from assist.tracker import Tracker
-from matrix import default_matrix
+from assist.outbox import NotifyConfig
+from tests.assist.clock.helpers import open_clock
 url, config, now = sys.argv[1], json.loads(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
-tracker = Tracker(connect(url), default_matrix(), NotifyConfig(config))
+tracker = open_clock(url, None, NotifyConfig(config))
 stats = tracker.sweep(now, batch=50)
-sent = tracker.deliver(now, batch=50)
+sent = tracker.outbox.deliver(now, batch=50)
 print(json.dumps({"processed": stats.processed, "escalated": stats.escalated, "sent": sent.sent}))
 """
 
@@ -94,7 +92,7 @@ def test_three_sweepers_over_1000_due_tickets(pg_url: str) -> None:
     slack, hook = Receiver(failures=40), Receiver()
     try:
         config = {"slack:*": {"url": f"{slack.url}/slack"}}
-        tracker = Tracker(connect(pg_url), default_matrix(), NotifyConfig(config))
+        tracker = open_clock(pg_url, None, NotifyConfig(config))
         _register(tracker, 1000, "C")
         due = T0 + timedelta(minutes=31)
         procs = _sweepers(pg_url, config, due, 3)
@@ -109,7 +107,7 @@ def test_three_sweepers_over_1000_due_tickets(pg_url: str) -> None:
 
         # The receiver failed its first 40 requests; later passes retry with backoff until all are delivered.
         for minutes in (32, 35, 40, 60, 120):
-            tracker.deliver(T0 + timedelta(minutes=minutes), batch=200)
+            tracker.outbox.deliver(T0 + timedelta(minutes=minutes), batch=200)
         with tracker.engine.connect() as con:
             statuses = dict(con.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all())
             rows = con.execute(
@@ -125,7 +123,7 @@ def test_three_sweepers_over_1000_due_tickets(pg_url: str) -> None:
 
 
 def test_killed_sweeper_loses_nothing_and_doubles_nothing(pg_url: str) -> None:
-    tracker = Tracker(connect(pg_url), default_matrix())  # no endpoints: notifications are recorded, skipped
+    tracker = open_clock(pg_url)  # no endpoints: notifications are recorded, skipped
     _register(tracker, 600, "K")
     due = T0 + timedelta(minutes=31)
     proc = _sweepers(pg_url, {}, due, 1)[0]

@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from matrix.errors import InvalidInput
+
 PD_SEVERITY = {"S1": "critical", "S2": "error", "S3": "warning", "S4": "info"}
 
 
@@ -47,7 +49,7 @@ class NotifyConfig:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         targets = data.get("targets", {})
         if not isinstance(targets, dict):
-            raise ValueError(f"{path}: 'targets' must map target patterns to endpoints")
+            raise InvalidInput(f"{path}: 'targets' must map target patterns to endpoints", "ASSIST_NOTIFY_CONFIG")
         return cls({str(k): dict(v) for k, v in targets.items()})
 
     def endpoint(self, target: str) -> dict[str, Any]:

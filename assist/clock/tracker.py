@@ -1,56 +1,35 @@
-"""Time enforces it: open tickets, SLA clocks, automatic escalation and a transactional notification outbox.
+"""Time enforces it: open tickets, their SLA clocks, and automatic escalation.
 
-The helpdesk registers a ticket and sends its changes; every change re-evaluates the matrix. A sweeper
-(``sweep(now)``) finds each ticket whose next check is due — an escalation window ending, a pre-breach warning, a
-breach, a customer-update reminder — and acts on it. Every action writes its timeline entry and its notifications
-(outbox rows with unique dedup keys) in the same transaction as the ticket change, so nothing is lost and nothing
-is recorded twice. ``deliver(now)`` sends pending outbox rows with retries and backoff.
+The helpdesk registers a ticket and sends its changes; every change re-evaluates the matrix in force (read from
+the policy store, so a replacement applies to the next evaluation in every process). A sweeper (``sweep(now)``)
+finds each ticket whose next check is due — an escalation window ending, a pre-breach warning, a breach, a
+customer-update reminder — and acts on it. Every action writes its timeline entry and its notifications (outbox
+rows with unique dedup keys) in the same transaction as the ticket change, so nothing is lost and nothing is
+recorded twice; each entry records the matrix version that produced it.
 
-Concurrency: on PostgreSQL due tickets and outbox rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several
-sweepers share the work and never process the same row at once; on SQLite (one sweeper on one machine) every
-ticket update also checks a version number, so an accidental second sweeper fails instead of doubling.
+Concurrency: on PostgreSQL due tickets are claimed with ``FOR UPDATE SKIP LOCKED``, so several sweepers share the
+work and never process the same row at once; on SQLite (one sweeper on one machine) every ticket update also
+checks a version number, so an accidental second sweeper fails instead of doubling.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from assist.decision_log import as_utc as _aware
-from assist.decision_log import outbox, resolutions, tickets, timeline
-from assist.notify import DeliveryFailed, NotConfigured, NotifyConfig, send
+from assist.db import as_utc as _aware
+from assist.db.schema import outbox, tickets, timeline
+from assist.outbox import Outbox, log_event
+from assist.policy import PolicyStore
 from matrix import Decision, Matrix, evaluate
+from matrix.errors import Conflict, NotFound
 from matrix.facts import PAUSING_STATUSES, parse_datetime
 from matrix.facts import format_datetime as _iso
-
-MAX_ATTEMPTS = 12
-
-
-class TicketNotFound(LookupError):
-    code = "not_found"
-
-
-class TicketExists(ValueError):
-    code = "conflict"
-
-
-class Conflict(RuntimeError):
-    """Another writer changed the ticket first (optimistic check on SQLite)."""
-
-    code = "conflict"
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min … capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 @dataclass
@@ -66,21 +45,11 @@ class SweepStats:
         return dict(self.__dict__)
 
 
-@dataclass
-class DeliveryStats:
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-    dead: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
 class Tracker:
-    def __init__(self, engine: Engine, matrix: Matrix, notify: NotifyConfig | None = None) -> None:
+    def __init__(self, engine: Engine, policy: PolicyStore, outbox: Outbox) -> None:
         self.engine = engine
-        self.matrix = matrix
-        self.notify_config = notify or NotifyConfig({})
-        self.rank = {t.id: i for i, t in enumerate(matrix.tiers)}
+        self.policy = policy  # the matrix in force is read there, once per registration, change or sweep
+        self.outbox = outbox
         self.postgres = engine.dialect.name == "postgresql"
 
     # -- helpdesk side -------------------------------------------------------------------------------------------
@@ -88,10 +57,11 @@ class Tracker:
         facts = dict(facts)
         facts.setdefault("created_at", _iso(now))
         facts.setdefault("status", "new")
-        evaluate(self.matrix, facts, now)  # validate first: a bad fact writes nothing
+        m = self.policy.current()
+        evaluate(m, facts, now)  # validate first: a bad fact writes nothing
         with self.engine.begin() as con:
             if con.execute(select(tickets.c.id).where(tickets.c.id == ticket_id)).first() is not None:
-                raise TicketExists(f"ticket {ticket_id} is already registered; PATCH it instead")
+                raise Conflict(f"ticket {ticket_id} is already registered; PATCH it instead", "ticket_id")
             created = parse_datetime("facts.created_at", facts["created_at"])
             con.execute(
                 insert(tickets).values(
@@ -110,18 +80,19 @@ class Tracker:
                     fired="[]",
                 )
             )
-            self._log(con, ticket_id, now, "registered", {"facts": facts})
+            log_event(con, ticket_id, now, "registered", {"facts": facts}, m.version)
             row = self._row(con, ticket_id, lock=True)
-            return self._process(con, row, now, "registered")
+            return self._process(con, m, row, now, "registered")
 
     def change(
         self, ticket_id: str, changes: dict[str, Any], now: datetime, restrict_account: str | None = None
     ) -> dict[str, Any]:
         """Apply the helpdesk's changes (facts, status, first reply …), handle pauses, re-evaluate."""
+        m = self.policy.current()
         with self.engine.begin() as con:
             row = self._row(con, ticket_id, lock=True)
             if row is None or (restrict_account is not None and row["account_id"] != restrict_account):
-                raise TicketNotFound(f"ticket {ticket_id} not found")
+                raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
             facts = json.loads(row["facts"])
             old_status = facts.get("status", "new")
             new_facts = {**facts, **{k: v for k, v in changes.items() if k != "customer_update_at"}}
@@ -131,16 +102,15 @@ class Tracker:
             paused_after = new_status in PAUSING_STATUSES or new_status == "solved"
             if not paused_before and paused_after:
                 pauses.append({"start": _iso(now), "end": None})
-                self._log(con, ticket_id, now, "pause", {"status": new_status})
+                log_event(con, ticket_id, now, "pause", {"status": new_status}, m.version)
             elif paused_before and not paused_after:
                 if pauses and pauses[-1].get("end") is None:
                     pauses[-1] = {**pauses[-1], "end": _iso(now)}
-                self._log(
-                    con, ticket_id, now, "reopened" if old_status == "solved" else "resume", {"status": new_status}
-                )
+                kind = "reopened" if old_status == "solved" else "resume"
+                log_event(con, ticket_id, now, kind, {"status": new_status}, m.version)
             if pauses:
                 new_facts["pauses"] = pauses
-            evaluate(self.matrix, new_facts, now)  # validate before writing anything
+            evaluate(m, new_facts, now)  # validate before writing anything
             values: dict[str, Any] = {"facts": json.dumps(new_facts), "status": new_status}
             if changes.get("customer_update_at"):
                 values["last_update_at"] = parse_datetime("customer_update_at", changes["customer_update_at"])
@@ -149,24 +119,35 @@ class Tracker:
             elif new_status != "solved":
                 values["resolved_at"] = None
             self._write(con, row, values)
-            self._log(con, ticket_id, now, "updated", {"changes": changes})
+            log_event(con, ticket_id, now, "updated", {"changes": changes}, m.version)
             row = self._row(con, ticket_id, lock=False)
-            result = self._process(con, row, now, "updated")
+            result = self._process(con, m, row, now, "updated")
             if new_status == "solved" and old_status != "solved":
-                self._resolved(con, row, now)
+                self._resolved(con, m, row, now)
             return result
 
     # -- the sweeper -----------------------------------------------------------------------------------------
     def sweep(self, now: datetime, batch: int = 200, max_batches: int | None = None) -> SweepStats:
-        """One pass: every ticket whose next check is due by ``now`` is processed (in batches)."""
+        """One pass: every ticket whose next check is due by ``now`` is processed (in batches), all with the
+        matrix that was in force when the pass began."""
+        m = self.policy.current()
         stats = SweepStats()
         done = 0
         while max_batches is None or done < max_batches:
             done += 1
             with self.engine.begin() as con:
+                # Due tickets, and open tickets whose deadlines were computed under another matrix version (a
+                # replacement can move their next check earlier) -- of those that existed by ``now``.
+                stale = or_(tickets.c.matrix_version.is_(None), tickets.c.matrix_version != m.version)
                 q = (
                     select(tickets)
-                    .where(and_(tickets.c.next_check_at <= now, tickets.c.status != "solved"))
+                    .where(
+                        and_(
+                            or_(tickets.c.next_check_at <= now, stale),
+                            tickets.c.status != "solved",
+                            tickets.c.created_at <= now,
+                        )
+                    )
                     .order_by(tickets.c.next_check_at, tickets.c.id)
                     .limit(batch)
                 )
@@ -176,7 +157,7 @@ class Tracker:
                 if not rows:
                     break
                 for row in rows:
-                    self._process(con, row, now, "sweep", stats)
+                    self._process(con, m, row, now, "sweep", stats)
                     stats.processed += 1
         return stats
 
@@ -194,40 +175,7 @@ class Tracker:
             .values(**values, version=row["version"] + 1)
         )
         if result.rowcount != 1:
-            raise Conflict(f"ticket {row['id']} was changed by another writer; retry")
-
-    def _log(self, con: Connection, ticket_id: str, at: datetime, kind: str, detail: dict[str, Any]) -> None:
-        con.execute(
-            insert(timeline).values(
-                ticket_id=ticket_id, at=at, kind=kind, detail=json.dumps(detail, sort_keys=True, default=str)
-            )
-        )
-
-    def _enqueue(
-        self,
-        con: Connection,
-        ticket_id: str,
-        dedup_key: str,
-        target: str,
-        event: str,
-        payload: dict[str, Any],
-        now: datetime,
-    ) -> bool:
-        """Insert an outbox row unless one with the same dedup key exists. True when it is new."""
-        values = {
-            "dedup_key": dedup_key,
-            "ticket_id": ticket_id,
-            "target": target,
-            "event": event,
-            "payload": json.dumps(payload, sort_keys=True, default=str),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        stmt = (pg_insert(outbox) if self.postgres else sqlite_insert(outbox)).values(**values)
-        result = con.execute(stmt.on_conflict_do_nothing(index_elements=["dedup_key"]))
-        return bool(result.rowcount)
+            raise Conflict(f"ticket {row['id']} was changed by another writer; retry", "ticket_id")
 
     def _notify(
         self,
@@ -254,26 +202,31 @@ class Tracker:
             "incident_key": f"{ticket_id}:{d.tier}",
             "reply_by": _iso(d.sla.reply_by),
             "resolve_by": _iso(d.sla.resolve_by),
+            "matrix_version": d.matrix_version,
         }
         for target in d.notify:
-            if self._enqueue(con, ticket_id, f"{ticket_id}:{key}:{target}", target, event, payload, now) and stats:
+            if (
+                self.outbox.enqueue(con, ticket_id, f"{ticket_id}:{key}:{target}", target, event, payload, now)
+                and stats
+            ):
                 stats.notifications += 1
 
     def _process(
-        self, con: Connection, row: Any, now: datetime, cause: str, stats: SweepStats | None = None
+        self, con: Connection, m: Matrix, row: Any, now: datetime, cause: str, stats: SweepStats | None = None
     ) -> dict[str, Any]:
         ticket_id = row["id"]
         facts = json.loads(row["facts"])
         fired = set(json.loads(row["fired"] or "[]"))
-        d = evaluate(self.matrix, facts, now)
+        rank = {t.id: i for i, t in enumerate(m.tiers)}
+        d = evaluate(m, facts, now)
         before = facts.get("current_tier")
         tier_entered = _iso(d.tier_entered_at or now)
-        if before is None or self.rank[d.tier] > self.rank.get(before, -1):
+        if before is None or rank[d.tier] > rank.get(before, -1):
             facts["current_tier"] = d.tier
             facts["tier_entered_at"] = tier_entered
             kind = "escalation" if before is not None else "routed"
             clock_steps = [s.to_dict() for s in d.trace if s.rule.startswith("time:") or s.rule == d.rule_id]
-            self._log(
+            log_event(
                 con,
                 ticket_id,
                 now,
@@ -287,6 +240,7 @@ class Tracker:
                     "tier_entered_at": tier_entered,
                     "clock": clock_steps,
                 },
+                m.version,
             )
             self._notify(
                 con,
@@ -301,8 +255,8 @@ class Tracker:
             )
             if stats is not None and before is not None:
                 stats.escalated += 1
-            d = evaluate(self.matrix, facts, now)  # the new tier's clock, from when it was entered
-        self._log(
+            d = evaluate(m, facts, now)  # the new tier's clock, from when it was entered
+        log_event(
             con,
             ticket_id,
             now,
@@ -316,6 +270,7 @@ class Tracker:
                 "resolve_by": _iso(d.sla.resolve_by),
                 "paused_minutes": d.sla.paused_minutes,
             },
+            m.version,
         )
         status = facts.get("status", "new")
         active = status not in PAUSING_STATUSES and status != "solved"
@@ -343,7 +298,7 @@ class Tracker:
                             "paused_minutes": d.sla.paused_minutes,
                             "minutes_left": minutes_left,
                         }
-                        self._log(con, ticket_id, now, kind, detail)
+                        log_event(con, ticket_id, now, kind, detail, m.version)
                         text = (
                             f"SLA {kind} on ticket {ticket_id}: time to {clock_name} "
                             f"{'ends' if kind == 'warning' else 'ended'} {_iso(deadline)}"
@@ -364,14 +319,15 @@ class Tracker:
                 due = last + cadence
                 if due <= now:
                     period = int((now - parse_datetime("created_at", facts["created_at"])) / cadence)
-                    self._log(
+                    log_event(
                         con,
                         ticket_id,
                         now,
                         "update_reminder",
                         {"every_minutes": d.customer_update_every, "last_update_at": _iso(last)},
+                        m.version,
                     )
-                    self._enqueue(
+                    self.outbox.enqueue(
                         con,
                         ticket_id,
                         f"{ticket_id}:update:{period}",
@@ -381,6 +337,7 @@ class Tracker:
                             "summary": f"Customer update due on ticket {ticket_id}",
                             "ticket_id": ticket_id,
                             "every_minutes": d.customer_update_every,
+                            "matrix_version": d.matrix_version,
                         },
                         now,
                     )
@@ -404,15 +361,16 @@ class Tracker:
                 "updated_at": now,
                 "fired": json.dumps(sorted(fired)),
                 "last_update_at": row["last_update_at"],
+                "matrix_version": m.version,
             },
         )
         body = d.to_dict()
         body["next_check_at"] = _iso(next_check)
         return body
 
-    def _resolved(self, con: Connection, row: Any, now: datetime) -> None:
+    def _resolved(self, con: Connection, m: Matrix, row: Any, now: datetime) -> None:
         """A resolved ticket resolves its PagerDuty incidents (same dedup key) and is closed in the timeline."""
-        self._log(con, row["id"], now, "resolved", {})
+        log_event(con, row["id"], now, "resolved", {}, m.version)
         rows = con.execute(
             select(outbox.c.target, outbox.c.payload).where(
                 and_(outbox.c.ticket_id == row["id"], outbox.c.target.like("pagerduty:%"))
@@ -421,84 +379,27 @@ class Tracker:
         for target, payload in rows:
             incident = json.loads(payload).get("incident_key")
             if incident:
-                self._enqueue(
+                self.outbox.enqueue(
                     con,
                     row["id"],
                     f"{row['id']}:resolved:{incident}:{target}",
                     target,
                     "resolved",
-                    {"summary": f"ticket {row['id']} resolved", "incident_key": incident, "ticket_id": row["id"]},
+                    {
+                        "summary": f"ticket {row['id']} resolved",
+                        "incident_key": incident,
+                        "ticket_id": row["id"],
+                        "matrix_version": m.version,
+                    },
                     now,
                 )
-
-    # -- delivery ----------------------------------------------------------------------------------------------
-    def deliver(self, now: datetime, batch: int = 100) -> DeliveryStats:
-        """Send due outbox rows. A failure is retried with backoff; after MAX_ATTEMPTS the row is dead."""
-        stats = DeliveryStats()
-        while True:
-            with self.engine.begin() as con:
-                q = (
-                    select(outbox)
-                    .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now))
-                    .order_by(outbox.c.id)
-                    .limit(batch)
-                )
-                if self.postgres:
-                    q = q.with_for_update(skip_locked=True)
-                rows = con.execute(q).mappings().all()
-                if not rows:
-                    return stats
-                for row in rows:
-                    self._deliver_one(con, row, now, stats)
-
-    def _deliver_one(self, con: Connection, row: Any, now: datetime, stats: DeliveryStats) -> None:
-        attempts = row["attempts"] + 1
-        try:
-            send(self.notify_config, row["target"], row["event"], json.loads(row["payload"]), row["dedup_key"])
-        except NotConfigured as exc:
-            con.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(status="skipped", attempts=attempts, last_error=str(exc))
-            )
-            stats.skipped += 1
-            return
-        except DeliveryFailed as exc:
-            dead = attempts >= MAX_ATTEMPTS
-            con.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(
-                    status="dead" if dead else "pending",
-                    attempts=attempts,
-                    last_error=str(exc)[:500],
-                    next_attempt_at=now + backoff(attempts),
-                )
-            )
-            stats.dead += dead
-            stats.failed += 1
-            stats.errors.append(str(exc)[:200])
-            return
-        con.execute(
-            update(outbox)
-            .where(outbox.c.id == row["id"])
-            .values(status="sent", attempts=attempts, sent_at=now, last_error=None)
-        )
-        self._log(
-            con,
-            row["ticket_id"],
-            now,
-            "notification",
-            {"target": row["target"], "event": row["event"], "dedup_key": row["dedup_key"], "attempts": attempts},
-        )
-        stats.sent += 1
 
     # -- reading -------------------------------------------------------------------------------------------------
     def timeline(self, ticket_id: str, restrict_account: str | None = None) -> list[dict[str, Any]]:
         with self.engine.connect() as con:
             row = con.execute(select(tickets.c.account_id).where(tickets.c.id == ticket_id)).first()
             if row is None or (restrict_account is not None and row[0] != restrict_account):
-                raise TicketNotFound(f"ticket {ticket_id} not found")
+                raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
             rows = (
                 con.execute(
                     select(timeline).where(timeline.c.ticket_id == ticket_id).order_by(timeline.c.at, timeline.c.id)
@@ -507,84 +408,3 @@ class Tracker:
                 .all()
             )
         return [{"at": _iso(_aware(r["at"])), "kind": r["kind"], **json.loads(r["detail"])} for r in rows]
-
-    def report(self, now: datetime, restrict_account: str | None = None) -> dict[str, Any]:
-        """The leadership view: volume, time to reply/resolve per tier against SLA, breach rate, recurring issues."""
-        with self.engine.connect() as con:
-            tq = select(tickets)
-            if restrict_account is not None:
-                tq = tq.where(tickets.c.account_id == restrict_account)
-            rows = con.execute(tq).mappings().all()
-            ids = {r["id"] for r in rows}
-            events = [
-                e
-                for e in con.execute(
-                    select(timeline.c.ticket_id, timeline.c.kind, timeline.c.detail).where(
-                        timeline.c.kind.in_(["escalation", "routed", "breach"])
-                    )
-                ).all()
-                if e[0] in ids
-            ]
-            rq = (
-                select(resolutions.c.issue_key, func.count(), func.min(resolutions.c.summary))
-                .where(resolutions.c.created_at > now - timedelta(days=30))
-                .group_by(resolutions.c.issue_key)
-            )
-            if restrict_account is not None:
-                rq = rq.where(resolutions.c.account_id == restrict_account)
-            recurring = sorted(con.execute(rq).all(), key=lambda r: (-r[1], r[0]))[:10]
-        by = {dim: Counter() for dim in ("tier", "queue", "rule", "plan")}  # type: ignore[var-annotated]
-        plan_of = {
-            r["id"]: json.loads(r["facts"]).get("customer_tier", self.matrix.defaults.customer_tier) for r in rows
-        }
-        breached = set()
-        for ticket_id, kind, detail in events:
-            data = json.loads(detail)
-            if kind == "breach":
-                breached.add(ticket_id)
-                continue
-            if kind == "escalation":
-                by["tier"][data["to"]] += 1
-                by["queue"][data.get("queue") or "-"] += 1
-                by["rule"][data["rule_id"]] += 1
-                by["plan"][plan_of.get(ticket_id, "-")] += 1
-        per_tier: dict[str, dict[str, list[float]]] = defaultdict(
-            lambda: {"reply": [], "resolve": [], "reply_sla": [], "resolve_sla": []}
-        )
-        for r in rows:
-            facts = json.loads(r["facts"])
-            sev = facts.get("severity", self.matrix.defaults.severity)
-            plan = facts.get("customer_tier", self.matrix.defaults.customer_tier)
-            target = next(p for p in self.matrix.plans if p.id == plan).sla[sev]
-            created = _aware(r["created_at"])
-            assert created is not None
-            slot = per_tier[r["tier"] or "-"]
-            if facts.get("first_reply_at"):
-                slot["reply"].append(
-                    (parse_datetime("first_reply_at", facts["first_reply_at"]) - created).total_seconds() / 60
-                )
-                slot["reply_sla"].append(target.reply)
-            if r["resolved_at"] is not None:
-                slot["resolve"].append((_aware(r["resolved_at"]) - created).total_seconds() / 60)  # type: ignore[operator]
-                slot["resolve_sla"].append(target.resolve)
-
-        def mean(xs: list[float]) -> float | None:
-            return round(sum(xs) / len(xs), 1) if xs else None
-
-        return {
-            "tickets": len(rows),
-            "open": sum(r["status"] != "solved" for r in rows),
-            "escalations": {dim: dict(sorted(c.items())) for dim, c in by.items()},
-            "breach_rate": round(len(breached) / len(rows), 4) if rows else 0.0,
-            "per_tier": {
-                tier: {
-                    "mean_minutes_to_reply": mean(v["reply"]),
-                    "mean_reply_sla": mean(v["reply_sla"]),
-                    "mean_minutes_to_resolve": mean(v["resolve"]),
-                    "mean_resolve_sla": mean(v["resolve_sla"]),
-                    "resolved": len(v["resolve"]),
-                }
-                for tier, v in sorted(per_tier.items())
-            },
-            "recurring_issues": [{"issue_key": k, "resolved_in_30_days": n, "example": s} for k, n, s in recurring],
-        }

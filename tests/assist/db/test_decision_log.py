@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from assist.decision_log import MIGRATIONS, DecisionLog, connect
+from assist.db import MIGRATIONS, connect
+from assist.decision_log import DecisionLog
+from assist.keys import KeyStore
 from matrix import default_matrix, evaluate
+from matrix.errors import InvalidInput
 from tests.conftest import postgres_available, require_service
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -69,13 +72,14 @@ def test_recurring_resolutions_in_30_days(log: DecisionLog) -> None:
 
 
 def test_keys_are_stored_hashed(log: DecisionLog) -> None:
-    raw, key = log.create_key("sidebar", "agent", "acme", datetime.now(UTC))
-    assert log.find_key(raw) == key and log.find_key(raw + "x") is None
+    keys = KeyStore(log.engine)
+    raw, key = keys.create("sidebar", "agent", "acme", datetime.now(UTC))
+    assert keys.find(raw) == key and keys.find(raw + "x") is None
     with log.engine.connect() as con:
         stored = con.execute(text("SELECT key_hash FROM api_keys")).scalar()
     assert stored != raw and raw not in str(stored)
-    with pytest.raises(ValueError, match="role"):
-        log.create_key("x", "root", None, datetime.now(UTC))
+    with pytest.raises(InvalidInput, match="role"):
+        keys.create("x", "root", None, datetime.now(UTC))
 
 
 def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
@@ -85,3 +89,17 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     with engine.connect() as con:
         versions = [r[0] for r in con.execute(text("SELECT version FROM schema_version ORDER BY version"))]
     assert versions == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_an_older_database_gains_the_ticket_matrix_version(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as con:  # a database left by a release with three migrations
+        con.execute(text("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
+        con.execute(text("INSERT INTO schema_version VALUES (1), (2), (3)"))
+        con.execute(text("CREATE TABLE tickets (id VARCHAR(200) PRIMARY KEY, status VARCHAR(20))"))
+        con.execute(text("INSERT INTO tickets VALUES ('OLD-1', 'open')"))
+    engine.dispose()
+    with connect(url).connect() as con:
+        assert con.execute(text("SELECT id, matrix_version FROM tickets")).all() == [("OLD-1", None)]
+        assert con.execute(text("SELECT MAX(version) FROM schema_version")).scalar() == len(MIGRATIONS)

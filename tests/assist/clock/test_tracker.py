@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -12,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from assist.decision_log import connect
-from assist.notify import NotifyConfig
-from assist.tracker import TicketExists, Tracker
-from matrix import FactError, default_matrix
+from assist.clock import Tracker, escalation_report
+from assist.outbox import NotifyConfig
+from matrix import FactError
+from matrix.errors import Conflict
 
+from .helpers import open_clock
 from .receivers import Receiver, SmtpReceiver
 
 
@@ -26,7 +26,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def tracker(tmp_path: Path) -> Tracker:
-    return Tracker(connect(f"sqlite:///{tmp_path / 't.sqlite3'}"), default_matrix())
+    return open_clock(f"sqlite:///{tmp_path / 't.sqlite3'}")
 
 
 def kinds(tracker: Tracker, ticket: str) -> list[str]:
@@ -119,7 +119,7 @@ def test_bad_input_writes_nothing(tracker: Tracker) -> None:
     with pytest.raises(FactError, match="severity"):
         tracker.register("B-1", None, {"severity": "S9"}, at("2026-03-02T10:00:00Z"))
     tracker.register("B-1", None, {}, at("2026-03-02T10:00:00Z"))
-    with pytest.raises(TicketExists):
+    with pytest.raises(Conflict):
         tracker.register("B-1", None, {}, at("2026-03-02T10:00:00Z"))
     before = tracker.timeline("B-1")
     with pytest.raises(FactError):
@@ -151,15 +151,13 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
             "email:*": {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "from": "assist@example.com"},
         }
     )
-    from matrix.loader import default_matrix_text, parse_matrix
+    from matrix.loader import default_matrix_text
 
-    m = parse_matrix(
-        default_matrix_text().replace(
-            'notify: ["slack:#incidents", "pagerduty:major-incident"]',
-            'notify: ["slack:#incidents", "pagerduty:major-incident", "webhook:ops"]',
-        )
+    text = default_matrix_text().replace(
+        'notify: ["slack:#incidents", "pagerduty:major-incident"]',
+        'notify: ["slack:#incidents", "pagerduty:major-incident", "webhook:ops"]',
     )
-    tr = Tracker(connect(f"sqlite:///{tmp_path / 't.sqlite3'}"), m, config)
+    tr = open_clock(f"sqlite:///{tmp_path / 't.sqlite3'}", text, config)
     t0 = at("2026-03-02T10:00:00Z")
     tr.register(
         "N-1",
@@ -167,10 +165,10 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
         {"severity": "S1", "customer_tier": "enterprise", "issue_type": "outage", "affected_accounts": 12},
         t0,
     )  # multi-customer outage -> T4 at once
-    first = tr.deliver(t0)
+    first = tr.outbox.deliver(t0)
     assert first.failed >= 1  # PagerDuty is down for three attempts
     for minutes in (1, 2, 5, 10):
-        tr.deliver(t0 + timedelta(minutes=minutes))
+        tr.outbox.deliver(t0 + timedelta(minutes=minutes))
     # T4 + incident-response queue + S1 targets, each once: one Slack post, one PagerDuty incident (after three
     # failed attempts), one signed webhook, two e-mails (status page, leadership).
     assert len(slack.received) == 1 and len(hook.received) == 1 and len(pd.received) == 1
@@ -181,11 +179,12 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
     assert pd_msg["payload"]["severity"] == "critical"
     sig = hook.received[0]["headers"]["X-Assist-Signature"]
     assert sig == "sha256=" + hmac.new(b"s3cret", hook.received[0]["raw"], hashlib.sha256).hexdigest()
-    assert tr.deliver(t0 + timedelta(hours=1)).sent == 0  # nothing is sent twice
+    assert tr.outbox.deliver(t0 + timedelta(hours=1)).sent == 0  # nothing is sent twice
 
     tr.change("N-1", {"status": "solved"}, t0 + timedelta(hours=2))
-    tr.deliver(t0 + timedelta(hours=2))
+    tr.outbox.deliver(t0 + timedelta(hours=2))
     resolves = [r["body"] for r in pd.received if r["body"]["event_action"] == "resolve"]
     assert resolves and resolves[0]["dedup_key"] == pd_msg["dedup_key"]
     assert "notification" in kinds(tr, "N-1")
-    assert json.dumps(tr.report(t0 + timedelta(hours=3)))  # the report reads the same tables
+    report = escalation_report(tr.engine, tr.policy.current(), t0 + timedelta(hours=3))  # the same tables
+    assert report["escalations"]["tier"] == {} and report["per_tier"]["T4"]["resolved"] == 1

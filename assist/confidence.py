@@ -1,0 +1,58 @@
+"""How sure the answer is: ``kb_confidence``, the probability that the cited source answers the ticket.
+
+The matrix reads it (a Tier 1 answer is kept only above the matrix's threshold), and deflection needs it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from assist.answer import Answer
+from assist.retrieval import ScoredChunk, words
+
+# kb_confidence = logistic(A * s + C * agree + D * coverage + B): s = cosine similarity of the best cited chunk;
+# agree = 1 when the dense and the BM25 stage put the same source first (two independent retrievers agreeing);
+# coverage = share of the question's specific terms (error codes, product names: see SPECIFIC_SHARE) that the
+# first cited source mentions — an on-topic article that never names what the customer quoted rarely holds the
+# answer. Fitted on the TechQA dev set by benchmarks/calibrate_confidence.py (which also prints leave-one-out
+# figures), recorded here so the runtime needs no data at start.
+CONFIDENCE_A = 2.41
+CONFIDENCE_C = 1.16
+CONFIDENCE_D = 4.00
+CONFIDENCE_B = -2.78
+
+
+def stages_agree(chunks: list[ScoredChunk]) -> bool:
+    """Did the dense and the lexical stage rank the same source first?"""
+    dense = next((c.source_id for c in chunks if c.ranks.get("dense") == 1), None)
+    lexical = next((c.source_id for c in chunks if c.ranks.get("bm25") == 1), None)
+    return dense is not None and dense == lexical
+
+
+def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -> tuple[float, list[str]]:
+    """The share of ``terms`` (the question's specific terms) that the first cited source's retrieved chunks
+    mention, and the ones they do not. A question that names nothing specific is fully covered."""
+    if not answer.citations:
+        return 0.0, list(terms)
+    top = answer.citations[0].source_id
+    seen: set[str] = set()
+    for c in chunks:
+        if c.source_id == top:
+            seen |= words(c.text)
+    missing = [t for t in terms if t not in seen]
+    return (1.0 - len(missing) / len(terms) if terms else 1.0), missing
+
+
+def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> tuple[float, float, float]:
+    """(best cited similarity, stages agree, coverage): the inputs of ``confidence``; the calibration reads them."""
+    cited = {c.source_id for c in answer.citations}
+    sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
+    return (max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage
+
+
+def confidence(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> float:
+    s, agree, cov = confidence_signals(chunks, answer, coverage)
+    if not answer.citations or s == 0.0:
+        return 0.0
+    z = CONFIDENCE_A * s + CONFIDENCE_C * agree + CONFIDENCE_D * cov + CONFIDENCE_B
+    return round(1.0 / (1.0 + math.exp(-z)), 4)

@@ -1,0 +1,127 @@
+"""Writes into the knowledge base from the running service: past tickets posted over the API, the resolution of a
+ticket (so Tier 1 learns the fix: the post-resolution loop), and the demo slice on first start.
+
+Every write goes through the same connectors, redaction and ingest pipeline as ``assist ingest``, under the data
+dir's single-writer lock (a second writer gets ``Busy`` at once), and then tells the readers (the BM25 indexes,
+the routing model) that the knowledge changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assist.decision_log import DecisionLog
+from assist.models import IngestResult, ResolutionIn, ResolutionResult
+from ingest.connectors.base import Account, Connector, Item
+from ingest.documents import NO_ACCESS, Document, Section, SourceKind
+from ingest.pipeline import Ingestor, IngestSummary
+from ingest.registry import Registry, writer_lock
+from ingest.store import KnowledgeStore
+from matrix.errors import NotFound
+from matrix.facts import parse_datetime
+
+
+class KnowledgeBase:
+    def __init__(self, data_dir: Path, store: KnowledgeStore, on_change: tuple[Callable[[], None], ...] = ()) -> None:
+        self.data_dir = data_dir
+        self.store = store
+        self.on_change = on_change
+
+    def ingest(self, connector: Connector, progress: bool = False) -> IngestSummary:
+        with writer_lock(self.data_dir):
+            registry = Registry(self.data_dir)
+            try:
+                summary = Ingestor(self.store, registry, progress=progress).run(connector)
+            finally:
+                registry.close()
+        for changed in self.on_change:
+            changed()
+        return summary
+
+    def account(self, account_id: str) -> Account | None:
+        registry = Registry(self.data_dir)
+        try:
+            return registry.account(account_id)
+        finally:
+            registry.close()
+
+    def seed_demo(self) -> None:
+        """The bundled TechQA slice, when the knowledge base is empty (first start of the demo)."""
+        from assist.demo import demo_connector
+
+        if self.store.count() == 0:
+            self.ingest(demo_connector(), progress=True)
+
+    def ingest_ticket_rows(self, rows: list[dict[str, Any]]) -> IngestResult:
+        """Past tickets posted over the API go through the same connector, redaction and pipeline as files."""
+        from ingest.connectors import TicketsConnector
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "tickets.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+            summary = self.ingest(TicketsConnector(path))
+        data = summary.to_dict()
+        return IngestResult.model_validate({k: data[k] for k in ("items", "written", "unchanged", "chunks", "skipped")})
+
+    def record_resolution(
+        self, log: DecisionLog, ticket_id: str, res: ResolutionIn, restrict_account: str | None
+    ) -> ResolutionResult:
+        """Index the resolution for the ticket's account and flag a recurring issue (3+ in 30 days)."""
+        known, logged = log.ticket_account(ticket_id)
+        # A ticket seen before belongs to the account it was decided for; a key of another account must not
+        # be able to tell it exists.
+        if known and logged is not None and restrict_account is not None and logged != restrict_account:
+            raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
+        account = logged if known and logged is not None else (res.account_id or restrict_account)
+        now = parse_datetime("now", res.now) if res.now else datetime.now(UTC)
+        summary = (res.summary or "").strip() or ticket_id
+        issue_key = res.issue_key or issue_key_of(summary)
+        doc = Document(
+            SourceKind.RESOLUTIONS,
+            ticket_id,
+            summary,
+            [Section(summary, "question"), Section(res.resolution, "resolution")],
+            account=account or NO_ACCESS,
+            created_at=now.isoformat(),
+            metadata={"issue_key": issue_key},
+        )
+        indexed = self.ingest(_OneDoc(doc))
+        count = log.add_resolution(ticket_id, account, issue_key, summary, res.resolution, now)
+        return ResolutionResult(
+            ticket_id=ticket_id,
+            account_id=account,
+            indexed_chunks=indexed.chunks,
+            issue_key=issue_key,
+            resolved_in_30_days=count,
+            recurring=count >= 3,
+            known_ticket=known,
+        )
+
+
+def issue_key_of(summary: str) -> str:
+    """Resolutions whose summaries share their words are one issue."""
+    words = sorted({w for w in re.findall(r"[a-z0-9]{3,}", summary.lower())})
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+
+
+class _OneDoc(Connector):
+    """A connector over one in-memory document (the post-resolution loop)."""
+
+    source = SourceKind.RESOLUTIONS
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__(Path(f"resolution-{doc.source_id}"), doc.account)
+        self.doc = doc
+
+    def fingerprint(self) -> str:
+        return self.doc.content_hash()[:16]
+
+    def items(self) -> Iterator[Item]:
+        yield self.doc

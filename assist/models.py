@@ -1,0 +1,149 @@
+"""What goes into the runtime and what comes out of it: the typed shapes the API, the CLI and the eval runner
+share as they are (``AssistResult`` is the body of ``POST /v1/assist`` and of ``assist ask --json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TicketIn(BaseModel):
+    """A ticket as the helpdesk (or the sidebar) sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: str | None = Field(None, min_length=1, max_length=200)
+    subject: str | None = Field(None, max_length=500)
+    body: str = Field(..., min_length=1, max_length=20000)
+    account_id: str | None = Field(None, min_length=1, max_length=200)
+    facts: dict[str, Any] = Field(default_factory=dict, description="Facts the helpdesk knows; they win.")
+    now: datetime | None = Field(None, description="Evaluate as of this time (default: now).")
+
+    @property
+    def query(self) -> str:
+        """The text retrieval and inference read: subject and body."""
+        return "\n\n".join(p for p in (self.subject, self.body) if p)
+
+
+class ResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: str = Field(..., min_length=1, max_length=20000)
+    summary: str | None = Field(None, max_length=500, description="The problem in one line (default: subject).")
+    account_id: str | None = Field(None, min_length=1, max_length=200)
+    issue_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Groups resolutions of the same problem (default: from the summary).",
+    )
+    now: datetime | None = None
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SlaOut(_Out):
+    reply_by: str
+    resolve_by: str
+    reply_warn_at: str | None
+    resolve_warn_at: str | None
+    calendar: str
+    paused_minutes: int
+    paused: bool
+    reply_breached: bool
+    resolve_breached: bool
+
+
+class TraceStepOut(_Out):
+    rule: str
+    result: str
+    detail: str
+
+
+class DecisionOut(_Out):
+    """``matrix.Decision`` in its wire form (``Decision.to_dict()``)."""
+
+    escalate: bool
+    tier: str
+    queue: str | None
+    owner_role: str
+    backup_role: str | None
+    notify: list[str]
+    sla: SlaOut
+    next_escalation_at: str | None
+    customer_update_every_minutes: int
+    post_resolution: list[str]
+    rule_id: str
+    reason: str
+    trace: list[TraceStepOut]
+    matrix_version: str
+    evaluated_at: str
+    tier_entered_at: str | None
+
+
+class CitationOut(_Out):
+    n: int
+    source: str
+    source_id: str
+    title: str
+    snippet: str
+    visibility: str
+    score: float
+
+
+class UsageOut(_Out):
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None = Field(description="null when the model has no known price")
+
+
+class AnswerOut(_Out):
+    text: str
+    mode: str
+    llm_error: str | None = None
+    usage: UsageOut | None = Field(None, description="tokens and cost of the LLM calls; null for extractive answers")
+
+
+class FactOut(_Out):
+    """A fact's value and where it came from (helpdesk, the ticket's words, the account, a routing model)."""
+
+    value: Any
+    source: str
+
+
+class AssistResult(_Out):
+    """Deflect first, then decide: the answer with its citations, the facts with their provenance, the decision."""
+
+    ticket_id: str | None
+    account_id: str | None
+    answer: AnswerOut
+    citations: list[CitationOut]
+    internal_notes: list[CitationOut]
+    confidence: float
+    deflected: bool
+    facts: dict[str, FactOut]
+    routing: dict[str, FactOut]
+    decision: DecisionOut
+    decision_id: str
+
+
+class ResolutionResult(_Out):
+    ticket_id: str
+    account_id: str | None
+    indexed_chunks: int
+    issue_key: str
+    resolved_in_30_days: int
+    recurring: bool
+    known_ticket: bool
+
+
+class IngestResult(_Out):
+    items: int
+    written: int
+    unchanged: int
+    chunks: int
+    skipped: list[dict[str, str]]

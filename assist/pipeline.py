@@ -1,0 +1,211 @@
+"""The assist pipeline: ``run(ticket) -> AssistResult``. Deflect first, then decide.
+
+    retrieve   the ticket's account's chunks and public ones (assist.retrieval)
+    answer     extractive, or an LLM's with citations (assist.answer)
+    confidence how likely the cited source answers it: kb_confidence (assist.confidence)
+    facts      inferred from the words, the similar past tickets, the routing model and the account; the
+               helpdesk's own facts win (assist.infer, assist.router)
+    decide     the matrix in force (assist.policy), evaluated on those facts (matrix.evaluate)
+    log        the decision, its facts and the matrix version (assist.decision_log)
+
+Each step is a method with one job; the parts are built once by the composition root (``assist.runtime``) and
+passed in, so a test or an eval can hand it another embedder, LLM client or store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from assist.answer import Answer, extractive_answer, llm_answer
+from assist.confidence import confidence, term_coverage
+from assist.decision_log import DecisionLog
+from assist.infer import Inferred, infer_facts
+from assist.llm import LLM
+from assist.models import AssistResult, TicketIn
+from assist.policy import PolicyStore
+from assist.retrieval import HybridRetriever, ScoredChunk
+from assist.router import HistoryRouter
+from ingest.connectors.base import Account
+from ingest.embed import Embedder
+from matrix import Decision, Matrix, evaluate
+from matrix.errors import FactError
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    retrieval_k: int = 8
+    # A ticket counts as deflected only when Tier 1 keeps it with a cited answer at least this confident.
+    deflection_threshold: float = 0.8
+    link_hosts: frozenset[str] = frozenset()  # hosts an answer may link to; others are stripped
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """What the eval harness measures besides the result: the ranked chunks, the facts the matrix read and the
+    milliseconds per step. It never changes the result."""
+
+    chunks: list[ScoredChunk]
+    facts: dict[str, Any]
+    ms: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts the matrix reads, where each came from, and the helpdesk routing labels predicted."""
+
+    values: dict[str, Any]
+    provenance: dict[str, dict[str, Any]]
+    routing: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    embedder: Embedder
+    retriever: HybridRetriever
+    router: HistoryRouter | None
+    accounts: Callable[[str], Account | None]
+    policy: PolicyStore
+    log: DecisionLog
+    llm: LLM | None = None
+    options: PipelineOptions = PipelineOptions()
+
+    def with_llm(self, llm: LLM | None) -> Pipeline:
+        """The same pipeline answering with another LLM client (or extractively, with None)."""
+        return replace(self, llm=llm)
+
+    # -- the run --------------------------------------------------------------------------------------------------
+    def run(self, ticket: TicketIn) -> AssistResult:
+        return self.run_detailed(ticket)[0]
+
+    def run_detailed(self, ticket: TicketIn) -> tuple[AssistResult, RunDetail]:
+        started = time.perf_counter()
+        now = ticket.now or datetime.now(UTC)
+        matrix = self.policy.current()  # one version for the whole request
+        account = self.accounts(ticket.account_id) if ticket.account_id else None
+        products = account.products if account else ()
+        query = ticket.query
+        vector, chunks = self.retrieve(query, ticket.account_id, products)
+        retrieved = time.perf_counter()
+        answer = self.answer(query, chunks)
+        kb_conf, missing = self.confidence(query, ticket.account_id, chunks, answer)
+        answered = time.perf_counter()
+        facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb_conf, missing)
+        decision = evaluate(matrix, facts.values, now)
+        deflected = self.deflected(matrix, decision, answer, kb_conf)
+        decided = time.perf_counter()
+        decision_body = decision.to_dict()
+        decision_id = self.log.record(
+            ticket.ticket_id, ticket.account_id, facts.values, decision_body, decision.evaluated_at, deflected
+        )
+        result = AssistResult.model_validate(
+            {
+                "ticket_id": ticket.ticket_id,
+                "account_id": ticket.account_id,
+                "answer": {
+                    "text": answer.text,
+                    "mode": answer.mode,
+                    "llm_error": answer.llm_error,
+                    "usage": answer.usage.to_dict() if answer.usage else None,
+                },
+                "citations": [c.to_dict() for c in answer.citations],
+                "internal_notes": [c.to_dict() for c in answer.internal_notes],
+                "confidence": kb_conf,
+                "deflected": deflected,
+                "facts": facts.provenance,
+                "routing": facts.routing,
+                "decision": decision_body,
+                "decision_id": decision_id,
+            }
+        )
+        ms = {
+            "retrieval": (retrieved - started) * 1000,
+            "answer": (answered - retrieved) * 1000,
+            "decision": (decided - answered) * 1000,
+        }
+        return result, RunDetail(chunks, facts.values, ms)
+
+    # -- the steps ------------------------------------------------------------------------------------------------
+    def retrieve(self, query: str, account: str | None, products: tuple[str, ...]) -> tuple[Any, list[ScoredChunk]]:
+        """The query's vector (the routing model reuses it) and the best chunks ``account`` may see."""
+        vector = self.embedder.embed([query])[0]
+        return vector, self.retriever.retrieve(query, account, self.options.retrieval_k, products, vector)
+
+    def answer(self, query: str, chunks: list[ScoredChunk]) -> Answer:
+        links = self.options.link_hosts
+        return llm_answer(query, chunks, self.llm, links) if self.llm else extractive_answer(query, chunks, links)
+
+    def confidence(
+        self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer
+    ) -> tuple[float, list[str]]:
+        """kb_confidence, and the question's specific terms the cited source does not mention."""
+        specific = self.retriever.lexical.specific_terms(query, account)
+        coverage, missing = term_coverage(specific, chunks, answer)
+        return confidence(chunks, answer, coverage), missing
+
+    def facts(
+        self,
+        ticket: TicketIn,
+        matrix: Matrix,
+        query: str,
+        vector: Any,
+        chunks: list[ScoredChunk],
+        products: tuple[str, ...],
+        account: Account | None,
+        kb_conf: float,
+        missing: list[str],
+    ) -> Facts:
+        """Inferred facts the matrix can read, then the helpdesk's, which always win."""
+        inferred = infer_facts(query, chunks, products)
+        if self.router is not None:
+            for label, pred in self.router.predict(vector, query).items():
+                inferred[label] = Inferred(
+                    pred.value, f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
+                )
+        why = "retrieval: best cited chunk similarity, stage agreement and specific-term coverage, calibrated"
+        if missing:
+            why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
+        inferred["kb_confidence"] = Inferred(kb_conf, why)
+        if account is not None and account.plan:
+            inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
+        vocab = matrix.vocabulary
+        values: dict[str, Any] = {}
+        provenance: dict[str, dict[str, Any]] = {}
+        for name, inf in inferred.items():
+            value = sorted(inf.value) if isinstance(inf.value, frozenset) else inf.value
+            if name not in vocab:
+                continue
+            try:
+                vocab[name].parse(value)
+            except FactError:
+                continue  # e.g. a CRM plan or a learned label this matrix has no value for: not a fact here
+            values[name] = value
+            provenance[name] = inf.to_dict()
+        for name, value in ticket.facts.items():  # explicit helpdesk facts always win
+            values[name] = value
+            provenance[name] = {"value": value, "source": "helpdesk"}
+        routing: dict[str, dict[str, Any]] = {
+            k: inferred[k].to_dict() for k in ("queue", "priority", "type") if k in inferred
+        }
+        return Facts(values, provenance, routing)
+
+    def deflected(self, matrix: Matrix, decision: Decision, answer: Answer, kb_conf: float) -> bool:
+        """Kept at the first tier, not escalated, with a cited answer confident enough to send."""
+        return (
+            not decision.escalate
+            and decision.tier == matrix.tiers[0].id
+            and bool(answer.citations)
+            and kb_conf >= self.options.deflection_threshold
+        )
+
+    # -- facts in, decision out (no retrieval) ------------------------------------------------------------------------
+    def decide(
+        self, facts: dict[str, Any], now: datetime | str | None, ticket_id: str | None, account_id: str | None
+    ) -> Decision:
+        """The matrix in force on the helpdesk's facts alone; logged like every decision."""
+        decision = evaluate(self.policy.current(), facts, now or datetime.now(UTC))
+        self.log.record(ticket_id, account_id, dict(facts), decision.to_dict(), decision.evaluated_at, False)
+        return decision
