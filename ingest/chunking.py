@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ingest.documents import NO_ACCESS, PUBLIC, Chunk, Document, Part, Section, chunk_id, is_ticket_source
+from ingest.documents import NO_ACCESS, PUBLIC, Chunk, Document, Part, Section, SourceKind, chunk_id, is_ticket_source
 
 MAX_CHARS = 1000
 QUESTION_CHARS = 8000  # the whole question of a past ticket, kept on its first chunk for the routing model
@@ -51,7 +51,7 @@ def _split(text: str, budget: int) -> list[str]:
 
 def _metadata(doc: Document, number: int, section: Section, extra: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {
-        "source": doc.source,
+        "source": str(doc.source),
         "source_id": doc.source_id,
         "account": doc.account or NO_ACCESS,
         "public": doc.account == PUBLIC,
@@ -88,7 +88,7 @@ def chunk_document(doc: Document, budget: int = MAX_CHARS) -> list[Chunk]:
         # Chunks carry the question shortened to make room for the resolution; routing learns from the whole
         # question, as the helpdesk will send it.
         first["question"] = _question(doc)[:QUESTION_CHARS]
-    elif doc.source == "slack":
+    elif doc.source == SourceKind.SLACK:
         texts = _thread_chunks(doc, budget)
     else:
         texts = _doc_chunks(doc, budget)

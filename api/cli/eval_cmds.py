@@ -135,10 +135,8 @@ def eval_matrix(
     """
     from evals.taxonomy import set_matrix_yaml
 
-    try:
+    with errors():
         text = set_matrix_yaml(set_dir)
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
     if out is None:
         typer.echo(text, nl=False)
         return

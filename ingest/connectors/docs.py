@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.connectors.base import Connector, Item
-from ingest.documents import PUBLIC, Document, Section
+from ingest.documents import PUBLIC, Document, Section, SourceKind
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -16,7 +16,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 class DocsConnector(Connector):
     """``source_id`` = path relative to the folder, with ``/``. Public unless an account is given."""
 
-    source = "docs"
+    source = SourceKind.DOCS
 
     def items(self) -> Iterator[Item]:
         if not self.path.is_dir():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.connectors.base import Connector, Item
-from ingest.documents import PUBLIC, Document, Section
+from ingest.documents import PUBLIC, Document, Section, SourceKind
 
 _SKIP_SUBTYPES = {
     "channel_join",
@@ -39,7 +39,7 @@ def _ts_iso(ts: str) -> str:
 
 
 class SlackConnector(Connector):
-    source = "slack"
+    source = SourceKind.SLACK
 
     def __init__(self, path: str | Path, account: str | None = None, visibility: str = "internal") -> None:
         super().__init__(path, account)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ingest.connectors.base import Connector, Item
-from ingest.documents import Document, Section
+from ingest.documents import Document, Section, SourceKind
 
 KNOWN = {
     "id",
@@ -39,7 +39,7 @@ def _truthy(value: Any) -> bool:
 class TicketsConnector(Connector):
     """JSONL or CSV of past tickets (one ticket a line/row); ``source_id`` = the ticket's ``id``."""
 
-    source = "tickets"
+    source = SourceKind.TICKETS
 
     def items(self) -> Iterator[Item]:
         if not self.path.is_file():
@@ -108,7 +108,7 @@ class ZendeskConnector(Connector):
     copies the description into it); later public comments are the replies that resolved it.
     """
 
-    source = "zendesk"
+    source = SourceKind.ZENDESK
 
     def items(self) -> Iterator[Item]:
         try:

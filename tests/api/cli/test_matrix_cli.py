@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 runner = CliRunner()
 
 
