@@ -7,6 +7,7 @@ and optionally an account; a key bound to account A gets 404 for anything of acc
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,10 +16,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import INTERNAL, field_of, row_of
@@ -39,9 +39,19 @@ from api.schemas import (
 )
 from assist.clock import escalation_report
 from assist.keys import ApiKey
-from assist.models import AssistResult, DecisionOut, IngestResult, ResolutionIn, ResolutionResult, TicketIn
+from assist.models import (
+    AccountId,
+    AssistResult,
+    DecisionOut,
+    IngestResult,
+    ResolutionIn,
+    ResolutionResult,
+    TicketId,
+    TicketIn,
+)
 from assist.runtime import Runtime, open_runtime
 from assist.settings import Settings
+from ingest.documents import account_id_problem
 from matrix.errors import Error, InvalidInput, NotFound
 
 
@@ -85,7 +95,8 @@ def admin_key(key: Key) -> ApiKey:
 
 
 Admin = Annotated[ApiKey, Depends(admin_key)]
-TicketId = Annotated[str, Field(min_length=1, max_length=200)]
+TicketPath = Annotated[TicketId, Path(description="The helpdesk's ticket id (each account has its own).")]
+AccountQuery = Annotated[AccountId | None, Query(description="The account (keys not bound to one).")]
 
 
 def scoped_account(key: ApiKey, account_id: str | None) -> str | None:
@@ -95,6 +106,26 @@ def scoped_account(key: ApiKey, account_id: str | None) -> str | None:
     if account_id not in (None, key.account_id):
         raise NotFound(f"account {account_id!r} not found", "account_id")
     return key.account_id
+
+
+def bound_row(key: ApiKey, row: dict[str, Any], i: int) -> dict[str, Any]:
+    """A past-ticket row as ``key`` may write it: a valid account (never a reserved scope), and for a key bound to
+    an account, that account and nothing public."""
+    where = f"tickets[{i}]"
+    account = row.get("account_id")
+    if account is not None:
+        problem = account_id_problem(str(account))
+        if problem:
+            raise InvalidInput(f"{where}.account_id: {problem}", f"{where}.account_id")
+    if key.account_id is None:
+        return row
+    if account not in (None, "", key.account_id):
+        raise NotFound(f"account {account!r} not found", f"{where}.account_id")
+    if row.get("public") not in (None, False, "", "false", "0"):
+        raise InvalidInput(
+            f"{where}.public: a key bound to an account cannot write public knowledge", f"{where}.public"
+        )
+    return {**row, "account_id": key.account_id}
 
 
 def now_or(value: datetime | None, name: str = "now") -> datetime:
@@ -166,6 +197,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error(exc.status_code, code, str(exc.detail))
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        # Parsing a body nested thousands deep runs out of stack before any model sees it.
+        return error(422, "invalid_request", "body: nested too deeply", "body")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         return error(500, "internal", "internal error; the request was not applied")
@@ -174,6 +210,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def _timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
         response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
         route = request.scope.get("route")
         latency.labels(getattr(route, "path", "unmatched"), request.method, str(response.status_code)).observe(
             time.perf_counter() - start
@@ -197,10 +234,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         tags=["assist"],
         responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
     )
-    def record_resolution(ticket_id: TicketId, res: ResolutionIn, key: Key, rt: Rt) -> ResolutionResult:
+    def record_resolution(ticket_id: TicketPath, res: ResolutionIn, key: Key, rt: Rt) -> ResolutionResult:
         """Index how a ticket was resolved into its account's knowledge; flag a recurring issue (3+ in 30 days)."""
         res = res.model_copy(update={"account_id": scoped_account(key, res.account_id)})
-        return rt.knowledge.record_resolution(rt.db.log, ticket_id, res, key.account_id)
+        return rt.knowledge.record_resolution(rt.db.log, ticket_id, res)
 
     # -- the matrix -----------------------------------------------------------------------------------------------
     @app.post("/v1/escalation/evaluate", response_model=DecisionOut, tags=["matrix"])
@@ -233,7 +270,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     def list_decisions(
         key: Key,
         rt: Rt,
-        account_id: Annotated[str | None, Query(max_length=200)] = None,
+        account_id: AccountQuery = None,
         tier: Annotated[str | None, Query(max_length=20)] = None,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -265,12 +302,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         tags=["tracker"],
         responses={404: {"model": ErrorResponse}},
     )
-    def change_ticket(ticket_id: TicketId, req: TicketChangeIn, key: Key, rt: Rt) -> dict[str, Any]:
-        """Send a ticket's changes (status, severity, tier, first reply, customer update); re-evaluates."""
+    def change_ticket(
+        ticket_id: TicketPath, req: TicketChangeIn, key: Key, rt: Rt, account_id: AccountQuery = None
+    ) -> dict[str, Any]:
+        """Send a ticket's changes (status, severity, tier, first reply, customer update); re-evaluates. A key
+        that is not bound to an account names the ticket's account with ``account_id``."""
         changes = dict(req.facts)
         if req.customer_update_at is not None:
             changes["customer_update_at"] = now_or(req.customer_update_at, "customer_update_at").isoformat()
-        return rt.db.tracker.change(ticket_id, changes, now_or(req.now), key.account_id)
+        return rt.db.tracker.change(ticket_id, changes, now_or(req.now), scoped_account(key, account_id))
 
     @app.get(
         "/v1/tickets/{ticket_id}/timeline",
@@ -278,10 +318,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         tags=["tracker"],
         responses={404: {"model": ErrorResponse}},
     )
-    def ticket_timeline(ticket_id: TicketId, key: Key, rt: Rt) -> list[dict[str, Any]]:
+    def ticket_timeline(
+        ticket_id: TicketPath, key: Key, rt: Rt, account_id: AccountQuery = None
+    ) -> list[dict[str, Any]]:
         """Every evaluation, escalation, pause, notification and breach, with the rule, the clock arithmetic and
         the matrix version."""
-        return rt.db.tracker.timeline(ticket_id, key.account_id)
+        return rt.db.tracker.timeline(ticket_id, scoped_account(key, account_id))
 
     @app.get("/v1/reports/escalations", response_model=EscalationReport, tags=["tracker"])
     def report(key: Key, rt: Rt) -> dict[str, Any]:
@@ -297,8 +339,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         responses={403: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
     )
     def ingest_tickets(body: TicketsIn, key: Admin, rt: Rt) -> IngestResult:
-        """Ingest past tickets (the JSONL shape of FORMAT.md, as a JSON list) into the knowledge base (admin)."""
-        return rt.knowledge.ingest_ticket_rows(body.tickets)
+        """Ingest past tickets (the JSONL shape of FORMAT.md, as a JSON list) into the knowledge base (admin). A key
+        bound to an account writes into that account only, whatever the rows say."""
+        return rt.knowledge.ingest_ticket_rows([bound_row(key, row, i) for i, row in enumerate(body.tickets)])
 
     # -- ops and pages ------------------------------------------------------------------------------------------
     @app.get("/healthz", response_model=Health, tags=["ops"])
@@ -309,15 +352,26 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(registry).decode(), media_type="text/plain; version=0.0.4")
 
+    origins = " ".join(settings.sidebar_origins)
+
     @app.get("/sidebar", response_class=HTMLResponse, include_in_schema=False)
     def sidebar() -> HTMLResponse:
+        """The helpdesk sidebar. It runs no inline script, and only the configured helpdesk origins may frame it
+        (and send it tickets): a foreign page framing it cannot make it call the API with the agent's key."""
         page = resources.files("api").joinpath("static/sidebar.html").read_text(encoding="utf-8")
+        page = page.replace("{{ORIGINS}}", html.escape(origins, quote=True))
         return HTMLResponse(
             page,
             headers={
                 "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors *",
+                f"script-src 'self'; connect-src 'self'; frame-ancestors 'self' {origins}".rstrip(),
+                "Referrer-Policy": "no-referrer",
             },
         )
+
+    @app.get("/sidebar.js", include_in_schema=False)
+    def sidebar_script() -> Response:
+        script = resources.files("api").joinpath("static/sidebar.js").read_text(encoding="utf-8")
+        return Response(script, media_type="text/javascript; charset=utf-8")
 
     return app

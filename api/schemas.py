@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assist.models import DecisionOut
+from assist.models import AccountId, DecisionOut, InputModel, TicketId
 
 
 class ErrorBody(BaseModel):
@@ -20,13 +20,11 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class EvaluateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluateIn(InputModel):
     facts: dict[str, Any] = Field(..., description="The ticket's facts (see GET /v1/matrix for the vocabulary).")
     now: datetime | None = Field(None, description="Evaluate as of this time (default: now).")
-    ticket_id: str | None = Field(None, max_length=200)
-    account_id: str | None = Field(None, max_length=200)
+    ticket_id: TicketId | None = None
+    account_id: AccountId | None = None
 
 
 class DecisionRecord(BaseModel):
@@ -49,30 +47,22 @@ class MatrixOut(BaseModel):
     matrix: dict[str, Any]
 
 
-class MatrixIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MatrixIn(InputModel):
     yaml: str = Field(..., min_length=1, max_length=1_000_000, description="The whole matrix file.")
 
 
-class TicketsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketsIn(InputModel):
     tickets: list[dict[str, Any]] = Field(..., min_length=1, max_length=5000)
 
 
-class TicketRegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ticket_id: str = Field(..., min_length=1, max_length=200)
-    account_id: str | None = Field(None, min_length=1, max_length=200)
+class TicketRegisterIn(InputModel):
+    ticket_id: TicketId
+    account_id: AccountId | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     now: datetime | None = None
 
 
-class TicketChangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketChangeIn(InputModel):
     facts: dict[str, Any] = Field(
         default_factory=dict,
         description="Changed facts: status, severity, "

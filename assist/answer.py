@@ -124,13 +124,15 @@ def _customer_chunks(chunks: list[ScoredChunk]) -> tuple[list[ScoredChunk], list
     return public, internal
 
 
-def _citation(n: int, c: ScoredChunk, snippet: str) -> Citation:
+def _citation(n: int, c: ScoredChunk, snippet: str, link_hosts: frozenset[str]) -> Citation:
+    """A source as the agent and the customer see it: its title and snippet are retrieved text, so they are
+    neutralised and sanitised like the answer (planted instructions, images and foreign links removed)."""
     return Citation(
         n,
         str(c.metadata.get("source", "")),
         c.source_id,
-        str(c.metadata.get("title", "")),
-        snippet[:300],
+        sanitize(neutralize(str(c.metadata.get("title", ""))), link_hosts)[:300],
+        sanitize(neutralize(snippet), link_hosts)[:300],
         str(c.metadata.get("visibility", "internal")),
         c.score,
     )
@@ -145,7 +147,7 @@ def extractive_answer(
 ) -> Answer:
     """The best sentences of the top customer-visible chunks, in source order, each followed by its citation."""
     public, internal = _customer_chunks(chunks)
-    notes = [_citation(i + 1, c, c.text) for i, c in enumerate(internal[:3])]
+    notes = [_citation(i + 1, c, c.text, link_hosts) for i, c in enumerate(internal[:3])]
     sources = public[:max_sources]
     if not sources:
         return Answer("", [], "none", notes)
@@ -166,7 +168,9 @@ def extractive_answer(
     for _, si, _, sentence in best:
         n = used.setdefault(si, len(used) + 1)
         parts.append(f"{sanitize(sentence, link_hosts)} [{n}]")
-    citations = [_citation(n, sources[si], sources[si].text) for si, n in sorted(used.items(), key=lambda x: x[1])]
+    citations = [
+        _citation(n, sources[si], sources[si].text, link_hosts) for si, n in sorted(used.items(), key=lambda x: x[1])
+    ]
     return Answer(" ".join(parts), citations, "extractive", notes)
 
 
@@ -212,5 +216,5 @@ def llm_answer(
         fallback.llm_error = "the model cited no source; extractive answer used"
         fallback.usage = usage  # the call was paid for even though its reply was not used
         return fallback
-    citations = [_citation(n, sources[n - 1], sources[n - 1].text) for n in cited]
+    citations = [_citation(n, sources[n - 1], sources[n - 1].text, link_hosts) for n in cited]
     return Answer(sanitize(text, link_hosts), citations, f"llm:{model}", fallback.internal_notes, usage=usage)

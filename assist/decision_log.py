@@ -93,22 +93,19 @@ class DecisionLog:
             for r in rows
         ]
 
-    def ticket_account(self, ticket_id: str) -> tuple[bool, str | None]:
-        """Whether the ticket is known, and its account."""
+    def knows(self, account_id: str | None, ticket_id: str) -> bool:
+        """Whether a decision was logged for this ticket of this account (ticket ids are per account)."""
+        owner = decisions.c.account_id.is_(None) if account_id is None else decisions.c.account_id == account_id
         with self.engine.connect() as con:
-            row = con.execute(
-                select(decisions.c.account_id)
-                .where(decisions.c.ticket_id == ticket_id)
-                .order_by(decisions.c.created_at.desc())
-                .limit(1)
-            ).first()
-        return (row is not None, row[0] if row else None)
+            row = con.execute(select(decisions.c.id).where(decisions.c.ticket_id == ticket_id, owner).limit(1)).first()
+        return row is not None
 
     # resolutions -----------------------------------------------------------------------------------------------
     def add_resolution(
         self, ticket_id: str, account_id: str | None, issue_key: str, summary: str, resolution: str, now: datetime
     ) -> int:
-        """Record it; return how many resolutions of the same issue fell in the 30 days up to ``now``."""
+        """Record it; return how many resolutions of the same issue the same account had in the 30 days up to
+        ``now`` (another account's resolutions are not this account's recurring issue)."""
         with self.engine.begin() as con:
             con.execute(
                 insert(resolutions).values(
@@ -126,6 +123,9 @@ class DecisionLog:
                     .select_from(resolutions)
                     .where(
                         resolutions.c.issue_key == issue_key,
+                        resolutions.c.account_id.is_(None)
+                        if account_id is None
+                        else resolutions.c.account_id == account_id,
                         resolutions.c.created_at > now - timedelta(days=30),
                         resolutions.c.created_at <= now,
                     )

@@ -24,7 +24,6 @@ from ingest.documents import NO_ACCESS, Document, Section, SourceKind
 from ingest.pipeline import Ingestor, IngestSummary
 from ingest.registry import Registry, writer_lock
 from ingest.store import KnowledgeStore
-from matrix.errors import NotFound
 from matrix.facts import parse_datetime
 
 
@@ -70,22 +69,17 @@ class KnowledgeBase:
         data = summary.to_dict()
         return IngestResult.model_validate({k: data[k] for k in ("items", "written", "unchanged", "chunks", "skipped")})
 
-    def record_resolution(
-        self, log: DecisionLog, ticket_id: str, res: ResolutionIn, restrict_account: str | None
-    ) -> ResolutionResult:
-        """Index the resolution for the ticket's account and flag a recurring issue (3+ in 30 days)."""
-        known, logged = log.ticket_account(ticket_id)
-        # A ticket seen before belongs to the account it was decided for; a key of another account must not
-        # be able to tell it exists.
-        if known and logged is not None and restrict_account is not None and logged != restrict_account:
-            raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
-        account = logged if known and logged is not None else (res.account_id or restrict_account)
+    def record_resolution(self, log: DecisionLog, ticket_id: str, res: ResolutionIn) -> ResolutionResult:
+        """Index the resolution for the account's ticket and flag a recurring issue (3+ in 30 days). Ticket ids
+        are per account: another account's ticket of the same id is neither read nor changed."""
+        account = res.account_id
+        known = log.knows(account, ticket_id)
         now = parse_datetime("now", res.now) if res.now else datetime.now(UTC)
         summary = (res.summary or "").strip() or ticket_id
         issue_key = res.issue_key or issue_key_of(summary)
         doc = Document(
             SourceKind.RESOLUTIONS,
-            ticket_id,
+            f"{account or ''}/{ticket_id}",  # the account's namespace, as the clock's tickets
             summary,
             [Section(summary, "question"), Section(res.resolution, "resolution")],
             account=account or NO_ACCESS,

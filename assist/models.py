@@ -4,20 +4,89 @@ share as they are (``AssistResult`` is the body of ``POST /v1/assist`` and of ``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from ingest.documents import account_id_problem
+from matrix.errors import InvalidInput
+
+MAX_DEPTH = 32  # facts and rows are shallow; a deeper body is an attack, not a ticket
 
 
-class TicketIn(BaseModel):
-    """A ticket as the helpdesk (or the sidebar) sends it."""
+def _account_id(value: str) -> str:
+    problem = account_id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _ticket_id(value: str) -> str:
+    if "/" in value or not value.strip() or any(c < " " for c in value):
+        raise ValueError("must be printable text without '/' (tickets are namespaced as <account>/<id>)")
+    return value
+
+
+AccountId = Annotated[str, AfterValidator(_account_id)]
+TicketId = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_ticket_id)]
+
+
+def _printable(text: str) -> str:
+    """A path safe to send back even when it names a broken key."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def text_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """(where, why) of the first string in ``value`` that no database can store as text — a lone surrogate or a
+    NUL — or of nesting deeper than MAX_DEPTH; None when it is clean. Keys are checked like values."""
+    if depth > MAX_DEPTH:
+        return path or "body", f"nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path or "body", "contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body", "contains a lone surrogate (not valid Unicode text)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = text_problem(key, where, depth + 1) or text_problem(item, where, depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = text_problem(item, f"{path}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields refused, and no text a database cannot store (checked before anything is
+    written, so nothing partial is kept and every stored row can be served again)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: str | None = Field(None, min_length=1, max_length=200)
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        found = text_problem(data)
+        if found:
+            # Not a ValueError: pydantic would wrap it without the path; this reaches the error table as is.
+            where = _printable(found[0])
+            raise InvalidInput(f"{where}: {found[1]}", where)
+        return data
+
+
+class TicketIn(InputModel):
+    """A ticket as the helpdesk (or the sidebar) sends it."""
+
+    ticket_id: TicketId | None = None
     subject: str | None = Field(None, max_length=500)
     body: str = Field(..., min_length=1, max_length=20000)
-    account_id: str | None = Field(None, min_length=1, max_length=200)
+    account_id: AccountId | None = None
     facts: dict[str, Any] = Field(default_factory=dict, description="Facts the helpdesk knows; they win.")
     now: datetime | None = Field(None, description="Evaluate as of this time (default: now).")
 
@@ -27,12 +96,10 @@ class TicketIn(BaseModel):
         return "\n\n".join(p for p in (self.subject, self.body) if p)
 
 
-class ResolutionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ResolutionIn(InputModel):
     resolution: str = Field(..., min_length=1, max_length=20000)
     summary: str | None = Field(None, max_length=500, description="The problem in one line (default: subject).")
-    account_id: str | None = Field(None, min_length=1, max_length=200)
+    account_id: AccountId | None = None
     issue_key: str | None = Field(
         None,
         min_length=1,

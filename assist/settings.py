@@ -7,11 +7,13 @@ validated file, named here only by path.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "your-api-key", "sk-..."}
 
 
@@ -38,6 +40,8 @@ class Settings(BaseModel):
     # the default matrix's kb_answer threshold, chosen from the eval report's threshold curve on TechQA dev.
     deflection_threshold: float = Field(0.8, ge=0, le=1)
     link_hosts: list[str] = Field(default_factory=list)  # hosts an answer may link to; others are stripped
+    # Helpdesk origins that may frame the sidebar and send it tickets, e.g. https://*.zendesk.com
+    sidebar_origins: list[str] = Field(default_factory=list)
     notify_config: Path | None = None  # YAML mapping notification targets to endpoints (see assist/notify.py)
     demo_kb: bool = True  # ingest the bundled TechQA slice on first start when the knowledge base is empty
     # How stale a process's view of the matrix in force may be: a replacement made by another worker or through
@@ -49,6 +53,17 @@ class Settings(BaseModel):
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ValueError("ASSIST_LLM_API_KEY is a placeholder; set the real key or leave it unset")
+        return value
+
+    @field_validator("sidebar_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"ASSIST_SIDEBAR_ORIGINS: {origin!r} is not an origin like https://acme.zendesk.com or "
+                    "https://*.zendesk.com"
+                )
         return value
 
     @property
@@ -64,7 +79,7 @@ def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object)
         value = env.get(f"ASSIST_{field.upper()}")
         if value is None or value == "":
             continue
-        if field in ("llm_fallbacks", "link_hosts"):
+        if field in ("llm_fallbacks", "link_hosts", "sidebar_origins"):
             raw[field] = [v.strip() for v in value.split(",") if v.strip()]
         elif field == "demo_kb":
             raw[field] = value.strip().lower() not in ("0", "false", "no", "off")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,21 @@ from typing import Any
 PUBLIC = "public"
 NO_ACCESS = "__no_access__"  # an item with no access marking is visible to no one
 VISIBILITIES = ("public", "internal")
+# An account id names a customer: letters, digits and . _ - @ : (a CRM or helpdesk id), never one of the access
+# scopes above, and never a "/" (ticket and resolution ids are namespaced as "<account>/<id>").
+_ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}")
+RESERVED_SCOPES = frozenset({PUBLIC, NO_ACCESS})
+
+
+def account_id_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid account id, or None when it is."""
+    if value.lower() in RESERVED_SCOPES:
+        return f"{value!r} is a reserved access scope, not an account"
+    if not _ACCOUNT_ID.fullmatch(value):
+        return "must be 1-200 letters, digits or . _ - @ : (starting with a letter or digit)"
+    return None
+
+
 # Bumped whenever chunk text or chunk metadata changes shape: items are then re-chunked on their next ingest even
 # though their content did not change.
 CHUNK_FORMAT = 2

@@ -66,6 +66,8 @@ def parse_matrix(text: str, source: str = "<matrix>") -> Matrix:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
+    except RecursionError:
+        raise MatrixLoadError(source, [("(file)", "nested too deeply to be a matrix")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

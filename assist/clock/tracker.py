@@ -32,6 +32,17 @@ from matrix.facts import PAUSING_STATUSES, parse_datetime
 from matrix.facts import format_datetime as _iso
 
 
+def ticket_key(account_id: str | None, ticket_id: str) -> str:
+    """Ticket ids are the helpdesk's, and two accounts may use the same one: a ticket is stored under its
+    account's namespace (account ids never contain "/"; a ticket of no account has an empty one)."""
+    return f"{account_id or ''}/{ticket_id}"
+
+
+def external_id(key: str) -> str:
+    """The ticket id as the helpdesk knows it (what notifications show)."""
+    return key.split("/", 1)[1]
+
+
 @dataclass
 class SweepStats:
     processed: int = 0
@@ -54,18 +65,20 @@ class Tracker:
 
     # -- helpdesk side -------------------------------------------------------------------------------------------
     def register(self, ticket_id: str, account_id: str | None, facts: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Start the clocks of a ticket of ``account_id`` (each account has its own ticket ids)."""
+        key = ticket_key(account_id, ticket_id)
         facts = dict(facts)
         facts.setdefault("created_at", _iso(now))
         facts.setdefault("status", "new")
         m = self.policy.current()
         evaluate(m, facts, now)  # validate first: a bad fact writes nothing
         with self.engine.begin() as con:
-            if con.execute(select(tickets.c.id).where(tickets.c.id == ticket_id)).first() is not None:
+            if con.execute(select(tickets.c.id).where(tickets.c.id == key)).first() is not None:
                 raise Conflict(f"ticket {ticket_id} is already registered; PATCH it instead", "ticket_id")
             created = parse_datetime("facts.created_at", facts["created_at"])
             con.execute(
                 insert(tickets).values(
-                    id=ticket_id,
+                    id=key,
                     account_id=account_id,
                     facts=json.dumps(facts),
                     status=facts["status"],
@@ -80,18 +93,19 @@ class Tracker:
                     fired="[]",
                 )
             )
-            log_event(con, ticket_id, now, "registered", {"facts": facts}, m.version)
-            row = self._row(con, ticket_id, lock=True)
+            log_event(con, key, now, "registered", {"facts": facts}, m.version)
+            row = self._row(con, key, lock=True)
             return self._process(con, m, row, now, "registered")
 
     def change(
-        self, ticket_id: str, changes: dict[str, Any], now: datetime, restrict_account: str | None = None
+        self, ticket_id: str, changes: dict[str, Any], now: datetime, account_id: str | None = None
     ) -> dict[str, Any]:
         """Apply the helpdesk's changes (facts, status, first reply …), handle pauses, re-evaluate."""
         m = self.policy.current()
         with self.engine.begin() as con:
-            row = self._row(con, ticket_id, lock=True)
-            if row is None or (restrict_account is not None and row["account_id"] != restrict_account):
+            key = ticket_key(account_id, ticket_id)
+            row = self._row(con, key, lock=True)
+            if row is None:
                 raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
             facts = json.loads(row["facts"])
             old_status = facts.get("status", "new")
@@ -102,12 +116,12 @@ class Tracker:
             paused_after = new_status in PAUSING_STATUSES or new_status == "solved"
             if not paused_before and paused_after:
                 pauses.append({"start": _iso(now), "end": None})
-                log_event(con, ticket_id, now, "pause", {"status": new_status}, m.version)
+                log_event(con, key, now, "pause", {"status": new_status}, m.version)
             elif paused_before and not paused_after:
                 if pauses and pauses[-1].get("end") is None:
                     pauses[-1] = {**pauses[-1], "end": _iso(now)}
                 kind = "reopened" if old_status == "solved" else "resume"
-                log_event(con, ticket_id, now, kind, {"status": new_status}, m.version)
+                log_event(con, key, now, kind, {"status": new_status}, m.version)
             if pauses:
                 new_facts["pauses"] = pauses
             evaluate(m, new_facts, now)  # validate before writing anything
@@ -119,8 +133,8 @@ class Tracker:
             elif new_status != "solved":
                 values["resolved_at"] = None
             self._write(con, row, values)
-            log_event(con, ticket_id, now, "updated", {"changes": changes}, m.version)
-            row = self._row(con, ticket_id, lock=False)
+            log_event(con, key, now, "updated", {"changes": changes}, m.version)
+            row = self._row(con, key, lock=False)
             result = self._process(con, m, row, now, "updated")
             if new_status == "solved" and old_status != "solved":
                 self._resolved(con, m, row, now)
@@ -162,8 +176,8 @@ class Tracker:
         return stats
 
     # -- core ------------------------------------------------------------------------------------------------
-    def _row(self, con: Connection, ticket_id: str, lock: bool) -> Any:
-        q = select(tickets).where(tickets.c.id == ticket_id)
+    def _row(self, con: Connection, key: str, lock: bool) -> Any:
+        q = select(tickets).where(tickets.c.id == key)
         if lock and self.postgres:
             q = q.with_for_update()
         return con.execute(q).mappings().first()
@@ -175,15 +189,15 @@ class Tracker:
             .values(**values, version=row["version"] + 1)
         )
         if result.rowcount != 1:
-            raise Conflict(f"ticket {row['id']} was changed by another writer; retry", "ticket_id")
+            raise Conflict(f"ticket {external_id(row['id'])} was changed by another writer; retry", "ticket_id")
 
     def _notify(
         self,
         con: Connection,
-        ticket_id: str,
+        key: str,
         d: Decision,
         event: str,
-        key: str,
+        dedup: str,
         summary: str,
         now: datetime,
         facts: dict[str, Any],
@@ -191,7 +205,7 @@ class Tracker:
     ) -> None:
         payload = {
             "summary": summary,
-            "ticket_id": ticket_id,
+            "ticket_id": external_id(key),
             "tier": d.tier,
             "queue": d.queue,
             "owner_role": d.owner_role,
@@ -199,22 +213,19 @@ class Tracker:
             "rule_id": d.rule_id,
             "reason": d.reason,
             "severity": facts.get("severity"),
-            "incident_key": f"{ticket_id}:{d.tier}",
+            "incident_key": f"{key}:{d.tier}",
             "reply_by": _iso(d.sla.reply_by),
             "resolve_by": _iso(d.sla.resolve_by),
             "matrix_version": d.matrix_version,
         }
         for target in d.notify:
-            if (
-                self.outbox.enqueue(con, ticket_id, f"{ticket_id}:{key}:{target}", target, event, payload, now)
-                and stats
-            ):
+            if self.outbox.enqueue(con, key, f"{key}:{dedup}:{target}", target, event, payload, now) and stats:
                 stats.notifications += 1
 
     def _process(
         self, con: Connection, m: Matrix, row: Any, now: datetime, cause: str, stats: SweepStats | None = None
     ) -> dict[str, Any]:
-        ticket_id = row["id"]
+        key = row["id"]
         facts = json.loads(row["facts"])
         fired = set(json.loads(row["fired"] or "[]"))
         rank = {t.id: i for i, t in enumerate(m.tiers)}
@@ -228,7 +239,7 @@ class Tracker:
             clock_steps = [s.to_dict() for s in d.trace if s.rule.startswith("time:") or s.rule == d.rule_id]
             log_event(
                 con,
-                ticket_id,
+                key,
                 now,
                 kind,
                 {
@@ -244,11 +255,11 @@ class Tracker:
             )
             self._notify(
                 con,
-                ticket_id,
+                key,
                 d,
                 kind,
                 f"{kind}:{d.tier}",
-                f"[{d.tier}] ticket {ticket_id} {'escalated' if before else 'routed'}: {d.reason}",
+                f"[{d.tier}] ticket {external_id(key)} {'escalated' if before else 'routed'}: {d.reason}",
                 now,
                 facts,
                 stats,
@@ -258,7 +269,7 @@ class Tracker:
             d = evaluate(m, facts, now)  # the new tier's clock, from when it was entered
         log_event(
             con,
-            ticket_id,
+            key,
             now,
             "evaluation",
             {
@@ -285,11 +296,11 @@ class Tracker:
                 if done:
                     continue
                 for kind, at in (("warning", warn_at), ("breach", deadline)):
-                    key = f"{kind}:{clock_name}"
-                    if at is None or key in fired:
+                    event = f"{kind}:{clock_name}"
+                    if at is None or event in fired:
                         continue
                     if at <= now:
-                        fired.add(key)
+                        fired.add(event)
                         minutes_left = max(int((deadline - now).total_seconds() // 60), 0)
                         detail = {
                             "clock": clock_name,
@@ -298,12 +309,12 @@ class Tracker:
                             "paused_minutes": d.sla.paused_minutes,
                             "minutes_left": minutes_left,
                         }
-                        log_event(con, ticket_id, now, kind, detail, m.version)
+                        log_event(con, key, now, kind, detail, m.version)
                         text = (
-                            f"SLA {kind} on ticket {ticket_id}: time to {clock_name} "
+                            f"SLA {kind} on ticket {external_id(key)}: time to {clock_name} "
                             f"{'ends' if kind == 'warning' else 'ended'} {_iso(deadline)}"
                         )
-                        self._notify(con, ticket_id, d, kind, key, text, now, facts, stats)
+                        self._notify(con, key, d, kind, event, text, now, facts, stats)
                         if stats is not None:
                             setattr(
                                 stats,
@@ -321,7 +332,7 @@ class Tracker:
                     period = int((now - parse_datetime("created_at", facts["created_at"])) / cadence)
                     log_event(
                         con,
-                        ticket_id,
+                        key,
                         now,
                         "update_reminder",
                         {"every_minutes": d.customer_update_every, "last_update_at": _iso(last)},
@@ -329,13 +340,13 @@ class Tracker:
                     )
                     self.outbox.enqueue(
                         con,
-                        ticket_id,
-                        f"{ticket_id}:update:{period}",
+                        key,
+                        f"{key}:update:{period}",
                         f"role:{d.owner_role}",
                         "update_reminder",
                         {
-                            "summary": f"Customer update due on ticket {ticket_id}",
-                            "ticket_id": ticket_id,
+                            "summary": f"Customer update due on ticket {external_id(key)}",
+                            "ticket_id": external_id(key),
                             "every_minutes": d.customer_update_every,
                             "matrix_version": d.matrix_version,
                         },
@@ -386,24 +397,23 @@ class Tracker:
                     target,
                     "resolved",
                     {
-                        "summary": f"ticket {row['id']} resolved",
+                        "summary": f"ticket {external_id(row['id'])} resolved",
                         "incident_key": incident,
-                        "ticket_id": row["id"],
+                        "ticket_id": external_id(row["id"]),
                         "matrix_version": m.version,
                     },
                     now,
                 )
 
     # -- reading -------------------------------------------------------------------------------------------------
-    def timeline(self, ticket_id: str, restrict_account: str | None = None) -> list[dict[str, Any]]:
+    def timeline(self, ticket_id: str, account_id: str | None = None) -> list[dict[str, Any]]:
+        key = ticket_key(account_id, ticket_id)
         with self.engine.connect() as con:
-            row = con.execute(select(tickets.c.account_id).where(tickets.c.id == ticket_id)).first()
-            if row is None or (restrict_account is not None and row[0] != restrict_account):
+            row = con.execute(select(tickets.c.account_id).where(tickets.c.id == key)).first()
+            if row is None:
                 raise NotFound(f"ticket {ticket_id} not found", "ticket_id")
             rows = (
-                con.execute(
-                    select(timeline).where(timeline.c.ticket_id == ticket_id).order_by(timeline.c.at, timeline.c.id)
-                )
+                con.execute(select(timeline).where(timeline.c.ticket_id == key).order_by(timeline.c.at, timeline.c.id))
                 .mappings()
                 .all()
             )

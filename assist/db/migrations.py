@@ -33,7 +33,16 @@ def _m4(con: Connection) -> None:
         con.execute(text("CREATE INDEX ix_tickets_matrix_version ON tickets (matrix_version)"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4]
+def _m5(con: Connection) -> None:
+    # Tickets move into their account's namespace ("<account>/<ticket id>", see assist.clock.tracker.ticket_key),
+    # so two accounts may use the same ticket id. Timeline and outbox rows follow their ticket.
+    owner = "COALESCE((SELECT t.account_id FROM tickets t WHERE t.id = {table}.ticket_id), '')"
+    for table in ("timeline", "outbox"):
+        con.execute(text(f"UPDATE {table} SET ticket_id = {owner.format(table=table)} || '/' || ticket_id"))
+    con.execute(text("UPDATE tickets SET id = COALESCE(account_id, '') || '/' || id"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5]
 
 
 def connect(url: str) -> Engine:

@@ -89,9 +89,9 @@ def test_bound_key_sees_only_its_account(env: Env) -> None:
     listed = env.client.get("/v1/decisions", headers=acme).json()
     assert listed and all(d["account_id"] == "acme" for d in listed)
     assert env.client.get("/v1/decisions?account_id=globex", headers=acme).status_code == 404
-    # Recording a resolution on another account's ticket looks like the ticket does not exist.
+    # Ticket ids are per account: acme's G-9 is not globex's, and acme learns nothing of globex's.
     r = env.client.post("/v1/tickets/G-9/resolution", json={"resolution": "x"}, headers=acme)
-    assert r.status_code == 404
+    assert r.status_code == 200 and r.json()["account_id"] == "acme" and r.json()["known_ticket"] is False
 
 
 def test_decisions_filters(env: Env) -> None:

@@ -170,5 +170,8 @@ def test_sidebar_page_renders_text_only(planted: tuple[Settings, Runtime], tmp_p
     settings, runtime = planted
     with TestClient(create_app(settings, runtime)) as client:
         page = client.get("/sidebar")
-    assert page.status_code == 200 and "textContent" in page.text and "innerHTML" not in page.text
+        script = client.get("/sidebar.js")
+    assert page.status_code == 200 and "<script>" not in page.text and '<script src="/sidebar.js">' in page.text
+    assert "textContent" in script.text and "innerHTML" not in script.text
+    assert script.headers["content-type"].startswith("text/javascript")
     assert "default-src 'self'" in page.headers["content-security-policy"]

@@ -55,9 +55,9 @@ def test_a_replacement_reaches_the_trackers_next_evaluation(tmp_path: Path) -> N
     # sweep after its new allowance ran out escalates it, not 26 minutes later.
     stats = tracker.sweep(at(5))
     assert stats.escalated == 1
-    escalation = next(e for e in tracker.timeline("OLD") if e["kind"] == "escalation")
+    escalation = next(e for e in tracker.timeline("OLD", "acme") if e["kind"] == "escalation")
     assert escalation["tier_entered_at"] == "2026-03-02T10:05:00Z" and escalation["matrix_version"] == new.version
-    versions = {e.get("matrix_version") for e in tracker.timeline("OLD") if e["kind"] == "evaluation"}
+    versions = {e.get("matrix_version") for e in tracker.timeline("OLD", "acme") if e["kind"] == "evaluation"}
     assert versions == {old_version, new.version}
     assert tracker.sweep(at(6)).escalated == 1  # NEW, at its own 5 minutes
 

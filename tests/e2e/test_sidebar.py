@@ -38,10 +38,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+HELPDESK_PORT = _free_port()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[tuple[str, str]]:
     data = build_kb(tmp_path_factory.mktemp("e2e"), embedder)
-    settings = Settings(data_dir=data, demo_kb=False)
+    # The helpdesk that may frame the sidebar: http://localhost:<port> (and no other origin).
+    settings = Settings(data_dir=data, demo_kb=False, sidebar_origins=[f"http://localhost:{HELPDESK_PORT}"])
     runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
     key = runtime.db.keys.create("sidebar", "agent", "acme", datetime.now(UTC))[0]
     port = _free_port()
@@ -110,3 +114,73 @@ def test_sidebar_shows_errors_from_the_api(server: tuple[str, str]) -> None:
         page.click("#run")
         expect(page.locator("#error")).to_contain_text("unknown or revoked API key", timeout=15000)
         browser.close()
+
+
+class _HostPage:
+    """A page that frames the sidebar and sends it a ticket over postMessage, as a helpdesk app does; served on
+    one port, so ``http://localhost:PORT`` (configured) and ``http://127.0.0.1:PORT`` (foreign) are two origins."""
+
+    def __init__(self, sidebar: str) -> None:
+        import http.server
+
+        page = f"""<!doctype html><iframe id="f" src="{sidebar}" width="500" height="800"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", () => {{
+  document.getElementById("f").contentWindow.postMessage(
+    {{type: "ticket", ticket: {{ticket_id: "FRAMED-1", subject: "CSV export times out",
+      body: "The revenue report export to CSV times out after 60 seconds."}}}}, "*");
+}});
+</script>""".encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", HELPDESK_PORT), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_only_the_configured_helpdesk_can_frame_the_sidebar_and_send_it_tickets(server: tuple[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, key = server
+    require_service("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (.ci/run does)")
+    host = _HostPage(f"{base}/sidebar#key={key}")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            # A foreign page: the browser refuses to render the sidebar in its frame (frame-ancestors), so its
+            # message reaches nothing and no request is made with the agent's key.
+            page.goto(f"http://127.0.0.1:{HELPDESK_PORT}/")
+            page.wait_for_timeout(3000)
+            frame = page.frame_locator("#f")
+            assert frame.locator("#result:not(.hidden)").count() == 0
+            # The configured helpdesk: the ticket arrives and the sidebar answers it.
+            page.goto(f"http://localhost:{HELPDESK_PORT}/")
+            frame = page.frame_locator("#f")
+            frame.locator("#result:not(.hidden)").wait_for(timeout=30000)
+            assert frame.locator("#ticket-id").input_value() == "FRAMED-1"
+            # The key was read from the address and then dropped from it.
+            url = page.frames[1].url
+            assert "#key=" not in url and key not in url
+            browser.close()
+    finally:
+        host.close()
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/sidebar") as r:
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "unsafe-inline'; connect" not in csp
+        assert f"frame-ancestors 'self' http://localhost:{HELPDESK_PORT}" in csp
+        assert r.headers["X-Content-Type-Options"] == "nosniff"

@@ -29,8 +29,8 @@ def tracker(tmp_path: Path) -> Tracker:
     return open_clock(f"sqlite:///{tmp_path / 't.sqlite3'}")
 
 
-def kinds(tracker: Tracker, ticket: str) -> list[str]:
-    return [e["kind"] for e in tracker.timeline(ticket) if e["kind"] != "evaluation"]
+def kinds(tracker: Tracker, ticket: str, account: str | None = None) -> list[str]:
+    return [e["kind"] for e in tracker.timeline(ticket, account) if e["kind"] != "evaluation"]
 
 
 def test_left_alone_it_escalates_exactly_when_the_window_ends(tracker: Tracker) -> None:
@@ -45,7 +45,7 @@ def test_left_alone_it_escalates_exactly_when_the_window_ends(tracker: Tracker) 
     assert tracker.sweep(at("2026-03-02T10:29:59Z")).processed == 0
     stats = tracker.sweep(at("2026-03-02T10:30:00Z"))
     assert stats.escalated == 1
-    esc = [e for e in tracker.timeline("T-1") if e["kind"] == "escalation"]
+    esc = [e for e in tracker.timeline("T-1", "acme") if e["kind"] == "escalation"]
     assert esc[0]["from"] == "T1" and esc[0]["to"] == "T2" and esc[0]["rule_id"] == "time:T1"
     assert esc[0]["tier_entered_at"] == "2026-03-02T10:30:00Z"
     assert any("ran out at 2026-03-02T10:30:00Z" in c["detail"] for c in esc[0]["clock"])
@@ -98,21 +98,22 @@ def test_warnings_breaches_and_update_reminders_once_each(tracker: Tracker) -> N
     tracker.register("W-1", "acme", {"severity": "S1", "customer_tier": "enterprise", "issue_type": "outage"}, t0)
     tracker.sweep(t0 + timedelta(minutes=11, seconds=15))
     tracker.sweep(t0 + timedelta(minutes=12))
-    assert kinds(tracker, "W-1").count("warning") == 1
+    assert kinds(tracker, "W-1", "acme").count("warning") == 1
     tracker.sweep(t0 + timedelta(minutes=15))
-    assert kinds(tracker, "W-1").count("breach") == 1
+    assert kinds(tracker, "W-1", "acme").count("breach") == 1
     tracker.sweep(t0 + timedelta(minutes=30))
     tracker.sweep(t0 + timedelta(minutes=31))
-    assert kinds(tracker, "W-1").count("update_reminder") == 1
+    assert kinds(tracker, "W-1", "acme").count("update_reminder") == 1
     tracker.change(
         "W-1",
         {"customer_update_at": "2026-03-02T10:40:00Z", "first_reply_at": "2026-03-02T10:40:00Z"},
         t0 + timedelta(minutes=40),
+        "acme",
     )
     tracker.sweep(t0 + timedelta(minutes=69))
-    assert kinds(tracker, "W-1").count("update_reminder") == 1  # next one is due at 11:10
+    assert kinds(tracker, "W-1", "acme").count("update_reminder") == 1  # next one is due at 11:10
     tracker.sweep(t0 + timedelta(minutes=70))
-    assert kinds(tracker, "W-1").count("update_reminder") == 2
+    assert kinds(tracker, "W-1", "acme").count("update_reminder") == 2
 
 
 def test_bad_input_writes_nothing(tracker: Tracker) -> None:
@@ -174,17 +175,17 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
     assert len(slack.received) == 1 and len(hook.received) == 1 and len(pd.received) == 1
     assert len(smtp.messages) == 2
     pd_msg = pd.received[0]["body"]
-    assert pd_msg["dedup_key"] == "N-1:T4"
+    assert pd_msg["dedup_key"] == "acme/N-1:T4"  # one incident per ticket and tier, in its account
     assert pd_msg["event_action"] == "trigger" and pd_msg["routing_key"] == "RKEY"
     assert pd_msg["payload"]["severity"] == "critical"
     sig = hook.received[0]["headers"]["X-Assist-Signature"]
     assert sig == "sha256=" + hmac.new(b"s3cret", hook.received[0]["raw"], hashlib.sha256).hexdigest()
     assert tr.outbox.deliver(t0 + timedelta(hours=1)).sent == 0  # nothing is sent twice
 
-    tr.change("N-1", {"status": "solved"}, t0 + timedelta(hours=2))
+    tr.change("N-1", {"status": "solved"}, t0 + timedelta(hours=2), "acme")
     tr.outbox.deliver(t0 + timedelta(hours=2))
     resolves = [r["body"] for r in pd.received if r["body"]["event_action"] == "resolve"]
     assert resolves and resolves[0]["dedup_key"] == pd_msg["dedup_key"]
-    assert "notification" in kinds(tr, "N-1")
+    assert "notification" in kinds(tr, "N-1", "acme")
     report = escalation_report(tr.engine, tr.policy.current(), t0 + timedelta(hours=3))  # the same tables
     assert report["escalations"]["tier"] == {} and report["per_tier"]["T4"]["resolved"] == 1

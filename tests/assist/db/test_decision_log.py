@@ -52,7 +52,7 @@ def test_record_and_filter(log: DecisionLog) -> None:
     assert [r["ticket_id"] for r in log.list(restrict_account="globex")] == ["T-2"]
     row = log.list(account_id="globex")[0]
     assert row["decision"]["rule_id"] == "security_incident" and row["created_at"] == "2026-03-02T10:02:00Z"
-    assert log.ticket_account("T-2") == (True, "globex") and log.ticket_account("nope") == (False, None)
+    assert log.knows("globex", "T-2") and not log.knows("acme", "T-2") and not log.knows(None, "T-2")
 
 
 def test_same_decision_twice_is_recorded_once(log: DecisionLog) -> None:
@@ -69,6 +69,9 @@ def test_recurring_resolutions_in_30_days(log: DecisionLog) -> None:
         for i, d in enumerate([0, 10, 45, 50, 55])
     ]
     assert counts == [1, 2, 1, 2, 3]  # the first two fall out of the window by day 45
+    # Another account's resolutions of the same issue are not acme's recurring issue, and the other way round.
+    assert log.add_resolution("R-9", "globex", "k1", "s", "r", t0 + timedelta(days=56)) == 1
+    assert log.add_resolution("R-10", "acme", "k1", "s", "r", t0 + timedelta(days=57)) == 4
 
 
 def test_keys_are_stored_hashed(log: DecisionLog) -> None:
@@ -91,15 +94,24 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     assert versions == list(range(1, len(MIGRATIONS) + 1))
 
 
-def test_an_older_database_gains_the_ticket_matrix_version(tmp_path: Path) -> None:
+def test_an_older_database_is_brought_up_to_date(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = create_engine(url)
-    with engine.begin() as con:  # a database left by a release with three migrations
+    with engine.begin() as con:  # the parts of a database left by a release with three migrations that change
         con.execute(text("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
         con.execute(text("INSERT INTO schema_version VALUES (1), (2), (3)"))
-        con.execute(text("CREATE TABLE tickets (id VARCHAR(200) PRIMARY KEY, status VARCHAR(20))"))
-        con.execute(text("INSERT INTO tickets VALUES ('OLD-1', 'open')"))
+        con.execute(text("CREATE TABLE tickets (id VARCHAR(200) PRIMARY KEY, account_id VARCHAR(200))"))
+        con.execute(text("CREATE TABLE timeline (ticket_id VARCHAR(200), kind VARCHAR(30))"))
+        con.execute(text("CREATE TABLE outbox (ticket_id VARCHAR(200), target VARCHAR(300))"))
+        con.execute(text("INSERT INTO tickets VALUES ('OLD-1', 'acme'), ('OLD-2', NULL)"))
+        con.execute(text("INSERT INTO timeline VALUES ('OLD-1', 'registered'), ('OLD-2', 'registered')"))
+        con.execute(text("INSERT INTO outbox VALUES ('OLD-1', 'slack:#x')"))
     engine.dispose()
     with connect(url).connect() as con:
-        assert con.execute(text("SELECT id, matrix_version FROM tickets")).all() == [("OLD-1", None)]
+        # Tickets gain the matrix version of their last evaluation (unknown: the sweeper re-evaluates them) and
+        # move into their account's namespace, their timeline and notifications with them.
+        rows = con.execute(text("SELECT id, matrix_version FROM tickets ORDER BY id")).all()
+        assert rows == [("/OLD-2", None), ("acme/OLD-1", None)]
+        assert sorted(con.execute(text("SELECT ticket_id FROM timeline")).scalars()) == ["/OLD-2", "acme/OLD-1"]
+        assert con.execute(text("SELECT ticket_id FROM outbox")).scalar() == "acme/OLD-1"
         assert con.execute(text("SELECT MAX(version) FROM schema_version")).scalar() == len(MIGRATIONS)
