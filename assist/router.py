@@ -41,8 +41,13 @@ class HistoryRouter:
     ready. ``fit()`` fits in the calling thread, for whoever must route with the models (the eval harness).
     """
 
-    def __init__(self, store: KnowledgeStore, min_examples: int = 20, recheck_seconds: float = 30.0) -> None:
+    def __init__(
+        self, store: KnowledgeStore, min_examples: int = 20, recheck_seconds: float = 30.0, background: bool = True
+    ) -> None:
         self.store = store
+        # A one-shot process (the CLI) fits nothing in the background: it would exit while a thread is inside
+        # native code (BLAS, torch), which is how `assist ask` used to crash at exit.
+        self.background = background
         self.min_examples = min_examples
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
@@ -56,7 +61,7 @@ class HistoryRouter:
         self._checked_at = -math.inf
 
     def _ensure(self) -> None:
-        if time.monotonic() - self._checked_at < self.recheck_seconds:
+        if not self.background or time.monotonic() - self._checked_at < self.recheck_seconds:
             return
         self._checked_at = time.monotonic()
         if self.store.count() == self._fitted_for or (self._fitting is not None and self._fitting.is_alive()):

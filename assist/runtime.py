@@ -70,15 +70,17 @@ def open_runtime(
     embedder: Embedder | None = None,
     llm: LLM | object | None = _UNSET,
     store: KnowledgeStore | None = None,
+    background: bool = True,
 ) -> Runtime:
     """Open the database, the knowledge store and the parts of the pipeline. ``llm``: a client, None for
-    extractive answers, or (by default) the one the settings configure."""
+    extractive answers, or (by default) the one the settings configure. ``background``: a long-running service
+    refits its routing model in a background thread as knowledge changes; a one-shot command does not."""
     db = open_database(settings)
     if store is None:
         embedder = embedder or MiniLMEmbedder(threads=settings.torch_threads)
         store = KnowledgeStore.open(settings.data_dir, embedder, settings.chroma_url)
     lexical = LexicalRetriever(store)
-    router = HistoryRouter(store)
+    router = HistoryRouter(store, background=background)
     knowledge = KnowledgeBase(settings.data_dir, store, (lexical.refresh, router.refresh))
     pipeline = Pipeline(
         embedder=store.embedder,

@@ -145,7 +145,7 @@ def run(
             "demo_kb": False,
         }
     )
-    pipeline = open_runtime(settings, embedder=embedder).pipeline
+    pipeline = open_runtime(settings, embedder=embedder, background=False).pipeline
     if pipeline.router is not None:
         pipeline.router.fit()  # route every case with the models fit on this KB, not the fallback while they fit
 

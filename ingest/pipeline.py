@@ -58,6 +58,17 @@ class IngestSummary:
         }
 
 
+def _unstorable(doc: Document) -> bool:
+    texts = [doc.source_id, doc.title, *(t for s in doc.sections for t in (s.text, s.heading))]
+    texts += [str(v) for v in doc.metadata.values()]
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return any("\x00" in t for t in texts)
+
+
 def _redact_document(doc: Document, counts: Counter[str]) -> Document:
     def clean(text: str) -> str:
         out, found = redact(text)
@@ -109,6 +120,9 @@ class Ingestor:
         bar = self._bar(connector)
         for item, cp in connector.load(checkpoint):
             bar.update(1)
+            if isinstance(item, Document) and _unstorable(item):
+                # Text no database can store (a lone surrogate): one bad item is reported, the rest goes in.
+                item = Failure(item.source, item.source_id, "contains text that is not valid Unicode")
             if isinstance(item, Failure):
                 summary.failures.append(item)
                 last = cp

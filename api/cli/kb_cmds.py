@@ -41,6 +41,12 @@ def _ingest(connector: Any, data_dir: Path | None, chroma_url: str | None, as_js
     from ingest.embed import MiniLMEmbedder
     from ingest.pipeline import ingest
 
+    folder = connector.source in ("docs", "slack")
+    if not (connector.path.is_dir() if folder else connector.path.is_file()):
+        what = "a folder" if folder else "a file"
+        found = "does not exist" if not connector.path.exists() else f"is not {what}"
+        raise fail(f"PATH: {connector.path} {found} (ingest {connector.source} reads {what})", 2)
+
     s = settings(data_dir, chroma_url, torch_threads=threads)
     with errors():
         summary = ingest(

@@ -95,7 +95,7 @@ def ask(
         first = exc.errors()[0]
         raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from None
     with errors():
-        result = open_runtime(s).pipeline.run(ticket)
+        result = open_runtime(s, background=False).pipeline.run(ticket)
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return

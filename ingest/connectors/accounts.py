@@ -8,6 +8,7 @@ objects (or ``{"accounts": [...]}``) with the same keys, ``products`` a list and
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -25,15 +26,25 @@ class AccountsConnector(Connector):
         if not self.path.is_file():
             yield self.failure(str(self.path), "not a file")
             return
+        try:
+            text = self.path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            yield self.failure(self.path.name, f"not UTF-8 text (byte {exc.start}); save the export as UTF-8")
+            return
+        except OSError as exc:
+            yield self.failure(self.path.name, f"cannot read: {exc.strerror or exc}")
+            return
         if self.path.suffix.lower() == ".csv":
-            with self.path.open(encoding="utf-8-sig", newline="") as fh:
-                for n, row in enumerate(csv.DictReader(fh), start=2):
-                    yield self._account({k: v for k, v in row.items() if k}, f"{self.path.name}:{n}")
+            for n, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+                yield self._account({k: v for k, v in row.items() if k}, f"{self.path.name}:{n}")
             return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
             yield self.failure(self.path.name, f"not readable JSON: {exc}")
+            return
+        except RecursionError:
+            yield self.failure(self.path.name, "nested too deeply to be an accounts export")
             return
         rows = data.get("accounts") if isinstance(data, Mapping) else data
         if not isinstance(rows, list):

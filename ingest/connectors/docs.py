@@ -22,14 +22,21 @@ class DocsConnector(Connector):
         if not self.path.is_dir():
             yield self.failure(str(self.path), "not a folder")
             return
+        root = self.path.resolve()
         for file in sorted(p for p in self.path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
             rel = file.relative_to(self.path).as_posix()
+            if not file.resolve().is_relative_to(root):
+                # A link out of the folder would make whatever it points at (a system file) knowledge.
+                yield self.failure(rel, "a link to a file outside the folder: not read")
+                continue
             try:
-                raw = file.read_text(encoding="utf-8", errors="strict")
-            except UnicodeDecodeError:
-                raw = file.read_text(encoding="latin-1")
+                data = file.read_bytes()
             except OSError as exc:
                 yield self.failure(rel, f"cannot read: {exc.strerror or exc}")
+                continue
+            raw = _decode(data)
+            if raw is None:
+                yield self.failure(rel, "not text (binary or an unknown encoding)")
                 continue
             suffix = file.suffix.lower()
             if suffix in (".html", ".htm"):
@@ -50,6 +57,18 @@ class DocsConnector(Connector):
                 account=self.account or PUBLIC,
                 metadata={"path": rel, "format": suffix.lstrip(".")},
             )
+
+
+def _decode(data: bytes) -> str | None:
+    """UTF-8, else Latin-1 as old exports write it; None for binary content (NULs, or the control bytes no text
+    file has in any number)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    head = text[:4096]
+    controls = sum(1 for c in head if c < " " and c not in "\t\n\r\f")
+    return None if "\x00" in text or controls > len(head) // 100 else text
 
 
 def _text(raw: str) -> tuple[str, list[Section]]:

@@ -61,6 +61,9 @@ class TicketsConnector(Connector):
                 except json.JSONDecodeError as exc:
                     yield self.failure(where, f"not valid JSON ({exc.msg}, column {exc.colno})")
                     continue
+                except RecursionError:
+                    yield self.failure(where, "nested too deeply to be a ticket")
+                    continue
                 yield self._ticket(row, where)
 
     def _csv(self) -> Iterator[Item]:
@@ -115,6 +118,9 @@ class ZendeskConnector(Connector):
             data = json.loads(self.path.read_text(encoding="utf-8", errors="replace"))
         except (OSError, json.JSONDecodeError) as exc:
             yield self.failure(self.path.name, f"not a readable JSON export: {exc}")
+            return
+        except RecursionError:
+            yield self.failure(self.path.name, "nested too deeply to be a Zendesk export")
             return
         tickets = data.get("tickets") if isinstance(data, Mapping) else data
         if not isinstance(tickets, list):
