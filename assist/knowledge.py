@@ -22,6 +22,7 @@ from assist.models import IngestResult, ResolutionIn, ResolutionResult
 from ingest.connectors.base import Account, Connector, Item
 from ingest.documents import NO_ACCESS, Document, Section, SourceKind
 from ingest.pipeline import Ingestor, IngestSummary
+from ingest.redact import redact_text
 from ingest.registry import Registry, writer_lock
 from ingest.store import KnowledgeStore
 from matrix.facts import parse_datetime
@@ -75,19 +76,22 @@ class KnowledgeBase:
         account = res.account_id
         known = log.knows(account, ticket_id)
         now = parse_datetime("now", res.now) if res.now else datetime.now(UTC)
-        summary = (res.summary or "").strip() or ticket_id
+        # Redacted before anything keeps it: the knowledge base (the ingest pipeline redacts too), the resolutions
+        # table and the report that quotes summaries.
+        summary = redact_text((res.summary or "").strip()) or ticket_id
+        resolution = redact_text(res.resolution)
         issue_key = res.issue_key or issue_key_of(summary)
         doc = Document(
             SourceKind.RESOLUTIONS,
             f"{account or ''}/{ticket_id}",  # the account's namespace, as the clock's tickets
             summary,
-            [Section(summary, "question"), Section(res.resolution, "resolution")],
+            [Section(summary, "question"), Section(resolution, "resolution")],
             account=account or NO_ACCESS,
             created_at=now.isoformat(),
             metadata={"issue_key": issue_key},
         )
         indexed = self.ingest(_OneDoc(doc))
-        count = log.add_resolution(ticket_id, account, issue_key, summary, res.resolution, now)
+        count = log.add_resolution(ticket_id, account, issue_key, summary, resolution, now)
         return ResolutionResult(
             ticket_id=ticket_id,
             account_id=account,

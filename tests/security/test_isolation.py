@@ -84,3 +84,20 @@ def test_reserved_scopes_are_not_accounts(env: Env) -> None:
         headers=auth(env.keys["admin"]),
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "tickets[0].account_id"
+
+
+def test_a_resolution_is_redacted_before_the_database_and_the_report_keep_it(env: Env) -> None:
+    key = auth(env.keys["initech"])
+    secret, mail = "AKIAIOSFODNN7EXAMPLE", "jane.doe@initech.example"
+    body = {"resolution": f"Rotated key {secret}; told {mail}.", "summary": f"Key {secret} leaked by {mail}"}
+    assert env.client.post("/v1/tickets/SEC-1/resolution", json=body, headers=key).status_code == 200
+    with env.runtime.db.engine.connect() as con:
+        from sqlalchemy import text
+
+        stored = " ".join(
+            str(v) for row in con.execute(text("SELECT summary, resolution FROM resolutions")) for v in row
+        )
+    report = env.client.get("/v1/reports/escalations", headers=key).text
+    for raw in (secret, mail):
+        assert raw not in stored and raw not in report
+    assert "[REDACTED:" in stored
