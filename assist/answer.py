@@ -83,7 +83,10 @@ def sanitize(text: str, link_hosts: frozenset[str] = frozenset()) -> str:
 
 
 def _host_ok(url: str, hosts: frozenset[str]) -> bool:
-    host = (urlparse(url if "://" in url else f"http://{url}").hostname or "").lower()
+    try:
+        host = (urlparse(url if "://" in url else f"http://{url}").hostname or "").lower()
+    except ValueError:  # not a URL a browser would open (a redacted credential in brackets, say): no link
+        return False
     return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
 
 

@@ -84,3 +84,25 @@ def test_planted_text_never_reaches_any_returned_field(env: Env) -> None:
     assert any(c["source_id"] == "PLANT-1" for c in body["citations"] + body["internal_notes"]), body["citations"]
     for part in ("exfil.example", "![", "system prompt", "ignore previous"):
         assert part not in r.text.lower(), part
+
+
+def test_a_credential_url_in_knowledge_breaks_no_later_answer(env: Env) -> None:
+    row = {
+        "id": "CRED-URL-1",
+        "subject": "Warehouse sync connection",
+        "body": "How do we connect the warehouse sync?",
+        "answer": "Open https://sync:Sup3rS3cret@warehouse.initech.example/db to connect the warehouse sync.",
+        "account_id": "initech",
+    }
+    assert (
+        env.client.post("/v1/admin/tickets", json={"tickets": [row]}, headers=auth(env.keys["admin"])).status_code
+        == 200
+    )
+    for _ in range(2):  # every later call of the account, not only the first
+        r = env.client.post(
+            "/v1/assist",
+            json={"subject": "Warehouse sync", "body": "How do we connect the warehouse sync connection?"},
+            headers=auth(env.keys["initech"]),
+        )
+        assert r.status_code == 200, r.text
+        assert "Sup3rS3cret" not in r.text
