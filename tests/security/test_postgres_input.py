@@ -22,7 +22,7 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
-def pg_client(tmp_path: Path, embedder: object) -> Iterator[tuple[TestClient, str, Settings]]:
+def pg_client(tmp_path: Path, embedder: object) -> Iterator[tuple[TestClient, str]]:
     require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(PG)
@@ -35,15 +35,15 @@ def pg_client(tmp_path: Path, embedder: object) -> Iterator[tuple[TestClient, st
         runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
         key = runtime.db.keys.create("t", "agent", "acme", datetime.now(UTC))[0]
         with TestClient(create_app(settings, runtime)) as client:
-            yield client, key, settings
+            yield client, key
     finally:
         with admin.begin() as con:
             con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 
-def test_nul_characters_are_refused_before_postgres_sees_them(pg_client: tuple[TestClient, str, Settings]) -> None:
-    client, key, settings = pg_client
+def test_nul_characters_are_refused_before_postgres_sees_them(pg_client: tuple[TestClient, str]) -> None:
+    client, key = pg_client
     r = client.post("/v1/assist", json={"body": "help", "ticket_id": "T\x00-1"}, headers=auth(key))
     assert r.status_code == 422 and r.json()["error"]["field"] == "ticket_id"
     r = client.post("/v1/tickets/PG-1/resolution", json={"resolution": "fix\x00it"}, headers=auth(key))
