@@ -33,6 +33,59 @@ def _heatmap(title: str, confusion: dict[str, Any]) -> str:
     return f"<h3>{escape(title)}</h3><table class=heat><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+def _escalation(e: dict[str, Any]) -> list[str]:
+    """Should I escalate: tier, must-escalate recall, cross-account citations, facts, and the breakdowns."""
+    if not e:
+        return []
+    must = e.get("must_escalate") or {}
+    parts = [
+        "<h2>Should I escalate?</h2>",
+        _table(
+            ["tier accuracy", "must-escalate recall", "cross-account citations"],
+            [
+                [
+                    _pct(e.get("tier_accuracy")),
+                    _pct(must.get("recall")),
+                    _num((e.get("cross_account_citations") or {}).get("n")),
+                ]
+            ],
+        ),
+    ]
+    fx = e.get("facts") or {}
+    rows = [
+        [escape(name), _pct((fx.get(name) or {}).get("accuracy")), _num((fx.get(name) or {}).get("macro_f1"))]
+        for name in ("severity", "issue_type")
+    ]
+    rows += [[escape(f"signal {s}"), "—", _num(v.get("f1"))] for s, v in (fx.get("signals") or {}).items()]
+    if fx:
+        parts += ["<h3>Facts from the words</h3>", _table(["fact", "accuracy", "F1"], rows)]
+    for key, title in (
+        ("by_language", "By language"),
+        ("by_category", "By category"),
+        ("deflection_by_kind", "Deflection by knowledge kind"),
+    ):
+        groups = e.get(key) or {}
+        if groups:
+            parts += [
+                f"<h3>{title}</h3>",
+                _table(
+                    ["", "cases", "tier accuracy", "kept", "correct deflection", "false deflection"],
+                    [
+                        [
+                            escape(name),
+                            _num(g["n"]),
+                            _pct(g["tier_accuracy"]),
+                            _num(g["kept"]),
+                            _pct(g["correct_deflection"]),
+                            _pct(g["false_deflection"]),
+                        ]
+                        for name, g in groups.items()
+                    ],
+                ),
+            ]
+    return parts
+
+
 def render_html(r: dict[str, Any]) -> str:
     d, ret = r["deflection"], r["retrieval"]
     base = r["baselines"]
@@ -53,6 +106,7 @@ def render_html(r: dict[str, Any]) -> str:
                 ]
             ],
         ),
+        *_escalation(r.get("escalation") or {}),
         "<h2>Retrieval (with baselines from the same run)</h2>",
     ]
     rrows = []

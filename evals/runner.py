@@ -20,7 +20,7 @@ from typing import Any
 
 from assist.models import TicketIn
 from assist.pipeline import Pipeline
-from evals import metrics, ragas_metrics
+from evals import escalation, metrics, ragas_metrics
 from evals.ragas_metrics import Sample
 from matrix.errors import InvalidInput
 
@@ -74,11 +74,13 @@ def set_matrix(set_dir: Path) -> Path | None:
 
 
 def ingest_kb(set_dir: Path, data_dir: Path, embedder: Any, progress: bool) -> list[dict[str, Any]]:
-    from ingest.connectors import DocsConnector, SlackConnector, TicketsConnector
+    from ingest.connectors import AccountsConnector, DocsConnector, SlackConnector, TicketsConnector
     from ingest.pipeline import ingest
 
     kb = set_dir / "kb"
     jobs: list[Any] = []
+    if (kb / "accounts.csv").is_file():  # plans and products: every case is run as its account
+        jobs.append(AccountsConnector(kb / "accounts.csv"))
     if (kb / "docs").is_dir():
         jobs.append(DocsConnector(kb / "docs"))
     if (kb / "tickets.jsonl").is_file():
@@ -188,6 +190,11 @@ def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
     t_bm25 = (time.perf_counter() - t) * 1000
     relevant = set(labels.get("relevant_source_ids") or [])
     cited = [c.source_id for c in result.citations]
+    meta = {c.source_id: c.metadata for c in detail.chunks}
+    cited_meta = [
+        {"source": c.source, "source_id": c.source_id, "account": str(meta.get(c.source_id, {}).get("account"))}
+        for c in result.citations
+    ]
     references = list(labels.get("answer_sentences") or []) or (
         [labels["reference_answer"]] if labels.get("reference_answer") else []
     )
@@ -203,6 +210,9 @@ def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
     usage = result.answer.usage
     return {
         "id": case["id"],
+        "account_id": case.get("account_id"),
+        "language": case.get("language"),
+        "cited_meta": cited_meta,
         "subject": case.get("subject"),
         "body": case["body"][:600],
         "labels": labels,
@@ -347,6 +357,7 @@ def _report(
         "retrieval": metrics.retrieval_summary([(r["ranked"], set(r["relevant"])) for r in rows]),
         "grounding": {"n": len(grounding), "token_f1": statistics.fmean(grounding) if grounding else None},
         "routing": routing,
+        "escalation": escalation.escalation_report(rows, pipeline.policy.current().tiers[0].id),
         "ragas": {},  # filled by run(): it needs the settings and the embedder
         "latency": {
             stage: _stats([r["ms"][stage] for r in rows]) for stage in ("retrieval", "answer", "decision", "total")

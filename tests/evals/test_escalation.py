@@ -1,0 +1,76 @@
+"""The "should I escalate?" measures on hand-made rows: what a set labels is scored, what it does not is None."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evals.escalation import escalation_report
+
+
+def row(i: int, **over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": f"c{i}",
+        "account_id": "acme",
+        "language": "en",
+        "tier": "T1",
+        "kept": False,
+        "facts": {},
+        "cited_meta": [],
+        "labels": {},
+    }
+    return {**base, **over}
+
+
+def test_unlabelled_measures_are_not_measured() -> None:
+    report = escalation_report([row(1), row(2)], "T1")
+    assert report["tier_accuracy"] is None and report["facts"] is None and report["must_escalate"] is None
+    assert report["by_category"] is None and report["deflection_by_kind"] is None
+    assert report["cross_account_citations"]["n"] == 0
+
+
+def test_facts_tier_must_escalate_and_breakdowns() -> None:
+    rows = [
+        row(
+            1,
+            tier="T3",
+            facts={"severity": "S1", "signals": ["data_loss"]},
+            labels={
+                "tier": "T3",
+                "category": "data_loss",
+                "expected_facts": {"severity": "S1", "signals": ["data_loss"]},
+            },
+        ),
+        row(
+            2,
+            tier="T1",
+            language="de",
+            facts={"severity": "S3"},
+            labels={
+                "tier": "T2",
+                "category": "security",
+                "expected_facts": {"severity": "S2", "signals": ["security_incident"]},
+            },
+        ),
+        row(
+            3,
+            kept=True,
+            cited_meta=[{"source": "docs", "source_id": "a.md", "account": "public"}],
+            labels={"tier": "T1", "deflectable": True, "category": "docs_howto"},
+        ),
+        row(
+            4,
+            kept=True,
+            cited_meta=[{"source": "tickets", "source_id": "T-9", "account": "globex"}],
+            labels={"tier": "T1", "deflectable": False, "category": "other_account_only"},
+        ),
+    ]
+    r = escalation_report(rows, "T1")
+    assert r["tier_accuracy"] == 0.75
+    assert r["facts"]["severity"]["accuracy"] == 0.5
+    assert r["facts"]["signals"]["data_loss"]["recall"] == 1.0
+    assert r["facts"]["signals"]["security_incident"]["recall"] == 0.0
+    assert r["must_escalate"] == {"n": 2, "recall": 0.5, "kept_at_first_tier": ["c2"]}
+    assert r["by_language"]["de"]["tier_accuracy"] == 0.0 and r["by_language"]["en"]["tier_accuracy"] == 1.0
+    assert r["deflection_by_kind"]["docs"]["correct_deflection"] == 1.0
+    assert r["deflection_by_kind"]["past_tickets"]["false_deflection"] == 1.0
+    assert r["cross_account_citations"] == {"n": 1, "cases": [{"case": "c4", "source_id": "T-9", "account": "globex"}]}
