@@ -57,3 +57,26 @@ def postgres_available() -> bool:
             return True
     except OSError:
         return False
+
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def pg_url() -> object:
+    """A URL of real PostgreSQL in a schema of its own, dropped after the test."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+
+    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(PG)
+    with admin.begin() as con:
+        con.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as con:
+            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -95,22 +95,21 @@ def test_seeding_takes_a_new_file_but_never_undoes_a_replacement(tmp_path: Path)
     assert edited.version not in (shipped.version, replaced.version) and edited.owner == "VP Support"
 
 
+def _assist(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``assist`` command in a process of its own, on the data dir ``data``."""
+    env = {**os.environ, "ASSIST_DATA_DIR": str(data), "ASSIST_DEMO_KB": "false"}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_another_process_sees_the_replacement(tmp_path: Path) -> None:
     """An API worker replaces the matrix; the sweeper process (`assist clock tick`) uses it at once."""
     data = tmp_path / "data"
-    settings = Settings(data_dir=data, demo_kb=False)
-    db = open_database(settings)
+    db = open_database(Settings(data_dir=data, demo_kb=False))
     db.tracker.register("P-1", None, ENTERPRISE_S2, T0)
     new = db.policy.replace(cut_t1_allowance(), by="api")
-    env = {**os.environ, "ASSIST_DATA_DIR": str(data), "ASSIST_DEMO_KB": "false"}
-    out = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "clock", "tick", "--now", "2026-03-02T10:05:00Z"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _assist(data, "clock", "tick", "--now", "2026-03-02T10:05:00Z")
     assert out.returncode == 0, out.stderr
     assert "escalated 1" in out.stdout
     escalation = next(e for e in db.tracker.timeline("P-1") if e["kind"] == "escalation")
@@ -119,29 +118,15 @@ def test_another_process_sees_the_replacement(tmp_path: Path) -> None:
     # And the other way round: a replacement made by another process is seen here once the cache ages out.
     policy = PolicyStore(db.engine, max_age=0)
     assert policy.current().version == new.version
-    out = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "matrix", "apply", "-"],
-        cwd=ROOT,
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 2 and "error:" in out.stderr  # "-" is not a file: refused, nothing changes
+    out = _assist(data, "matrix", "apply", str(tmp_path / "missing.yaml"))
+    assert out.returncode == 2 and "error:" in out.stderr  # not a file: refused, nothing changes
     assert policy.current().version == new.version
     shipped = tmp_path / "shipped.yaml"
     shipped.write_text(default_matrix_text())
-    out = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "matrix", "apply", str(shipped), "--by", "lead"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _assist(data, "matrix", "apply", str(shipped), "--by", "lead")
     assert out.returncode == 0, out.stderr
     assert policy.current().version == parse_matrix(default_matrix_text()).version
+    assert policy.history()[0].replaced_by == "lead"
     assert json.dumps(policy.history()[0].to_dict())
 
 

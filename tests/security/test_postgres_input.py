@@ -3,43 +3,28 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from assist.runtime import open_runtime
 from assist.settings import Settings
 from tests.api.conftest import auth
-from tests.conftest import postgres_available, require_service
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
-def pg_client(tmp_path: Path, embedder: object) -> Iterator[tuple[TestClient, str]]:
-    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(PG)
-    with admin.begin() as con:
-        con.execute(text(f"CREATE SCHEMA {schema}"))
-    settings = Settings(
-        data_dir=tmp_path / "data", demo_kb=False, database_url=f"{PG}?options=-csearch_path%3D{schema}"
-    )
-    try:
-        runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
-        key = runtime.db.keys.create("t", "agent", "acme", datetime.now(UTC))[0]
-        with TestClient(create_app(settings, runtime)) as client:
-            yield client, key
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def pg_client(tmp_path: Path, embedder: object, pg_url: str) -> Iterator[tuple[TestClient, str]]:
+    settings = Settings(data_dir=tmp_path / "data", demo_kb=False, database_url=pg_url)
+    runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    key = runtime.db.keys.create("t", "agent", "acme", datetime.now(UTC))[0]
+    with TestClient(create_app(settings, runtime)) as client:
+        yield client, key
 
 
 def test_nul_characters_are_refused_before_postgres_sees_them(pg_client: tuple[TestClient, str]) -> None:

@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from assist.clock import Tracker
 from assist.db.schema import outbox, timeline
 from assist.outbox import NotifyConfig
-from tests.conftest import postgres_available, require_service
 
 from .helpers import open_clock
 from .receivers import Receiver
@@ -42,21 +38,6 @@ stats = tracker.sweep(now, batch=50)
 sent = tracker.outbox.deliver(now, batch=50)
 print(json.dumps({"processed": stats.processed, "escalated": stats.escalated, "sent": sent.sent}))
 """
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(PG)
-    with admin.begin() as con:
-        con.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def _register(tracker: Tracker, n: int, prefix: str) -> None:

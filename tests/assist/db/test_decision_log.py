@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,6 @@ from assist.decision_log import DecisionLog
 from assist.keys import KeyStore
 from matrix import default_matrix, evaluate
 from matrix.errors import InvalidInput
-from tests.conftest import postgres_available, require_service
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -25,17 +23,7 @@ def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DecisionLog]
     if request.param == "sqlite":
         yield DecisionLog(connect(f"sqlite:///{tmp_path / 'assist.sqlite3'}"))
         return
-    require_service("PostgreSQL on 127.0.0.1:5432", postgres_available(), "start it (see .ci/run)")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(PG)
-    with admin.begin() as con:
-        con.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield DecisionLog(connect(f"{PG}?options=-csearch_path%3D{schema}"))
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    yield DecisionLog(connect(request.getfixturevalue("pg_url")))
 
 
 def test_record_and_filter(log: DecisionLog) -> None:
