@@ -31,6 +31,7 @@ from assist.retrieval import HybridRetriever, ScoredChunk
 from assist.router import HistoryRouter
 from ingest.connectors.base import Account
 from ingest.embed import Embedder
+from ingest.redact import redact_values
 from matrix import Decision, Matrix, evaluate
 from matrix.errors import FactError
 
@@ -184,7 +185,7 @@ class Pipeline:
                 continue  # e.g. a CRM plan or a learned label this matrix has no value for: not a fact here
             values[name] = value
             provenance[name] = inf.to_dict()
-        for name, value in ticket.facts.items():  # explicit helpdesk facts always win
+        for name, value in redact_values(ticket.facts).items():  # explicit helpdesk facts always win
             values[name] = value
             provenance[name] = {"value": value, "source": "helpdesk"}
         routing: dict[str, dict[str, Any]] = {
@@ -206,6 +207,7 @@ class Pipeline:
         self, facts: dict[str, Any], now: datetime | str | None, ticket_id: str | None, account_id: str | None
     ) -> Decision:
         """The matrix in force on the helpdesk's facts alone; logged like every decision."""
+        facts = redact_values(dict(facts))  # what is logged is what decided, and holds no secret
         decision = evaluate(self.policy.current(), facts, now or datetime.now(UTC))
-        self.log.record(ticket_id, account_id, dict(facts), decision.to_dict(), decision.evaluated_at, False)
+        self.log.record(ticket_id, account_id, facts, decision.to_dict(), decision.evaluated_at, False)
         return decision

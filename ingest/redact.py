@@ -197,3 +197,15 @@ def _provider_secrets(text: str) -> Iterator[tuple[str, str]]:
 
 def redact_text(text: str) -> str:
     return redact(text)[0]
+
+
+def redact_values(value: Any) -> Any:
+    """Every string inside ``value`` (facts as a helpdesk sends them: strings, lists, objects) redacted; the rest
+    as it is. Facts are kept in the decision log and the ticket timeline."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [redact_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_values(v) for k, v in value.items()}
+    return value

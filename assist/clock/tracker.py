@@ -26,6 +26,7 @@ from assist.db import as_utc as _aware
 from assist.db.schema import outbox, tickets, timeline
 from assist.outbox import Outbox, log_event
 from assist.policy import PolicyStore
+from ingest.redact import redact_values
 from matrix import Decision, Matrix, evaluate
 from matrix.errors import Conflict, NotFound
 from matrix.facts import PAUSING_STATUSES, parse_datetime
@@ -67,7 +68,7 @@ class Tracker:
     def register(self, ticket_id: str, account_id: str | None, facts: dict[str, Any], now: datetime) -> dict[str, Any]:
         """Start the clocks of a ticket of ``account_id`` (each account has its own ticket ids)."""
         key = ticket_key(account_id, ticket_id)
-        facts = dict(facts)
+        facts = redact_values(dict(facts))  # kept in the ticket row and its timeline
         facts.setdefault("created_at", _iso(now))
         facts.setdefault("status", "new")
         m = self.policy.current()
@@ -101,6 +102,7 @@ class Tracker:
         self, ticket_id: str, changes: dict[str, Any], now: datetime, account_id: str | None = None
     ) -> dict[str, Any]:
         """Apply the helpdesk's changes (facts, status, first reply …), handle pauses, re-evaluate."""
+        changes = redact_values(changes)
         m = self.policy.current()
         with self.engine.begin() as con:
             key = ticket_key(account_id, ticket_id)

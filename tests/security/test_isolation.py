@@ -101,3 +101,22 @@ def test_a_resolution_is_redacted_before_the_database_and_the_report_keep_it(env
     for raw in (secret, mail):
         assert raw not in stored and raw not in report
     assert "[REDACTED:" in stored
+
+
+def test_free_text_facts_are_redacted_before_the_log_and_the_timeline_keep_them(env: Env) -> None:
+    key = auth(env.keys["initech"])
+    secret = "AKIAIOSFODNN7EXAMPLE"
+    facts = {"severity": "S3", "product_area": f"exports key {secret}"}
+    assert env.client.post("/v1/assist", json={"body": "export fails", "facts": facts}, headers=key).status_code == 200
+    r = env.client.post(
+        "/v1/tickets", json={"ticket_id": "FACT-1", "facts": facts, "now": "2026-07-01T10:00:00Z"}, headers=key
+    )
+    assert r.status_code == 201
+    env.client.patch(
+        "/v1/tickets/FACT-1", json={"facts": {"product_area": secret}, "now": "2026-07-01T10:05:00Z"}, headers=key
+    )
+    kept = (
+        env.client.get("/v1/decisions", headers=key).text
+        + env.client.get("/v1/tickets/FACT-1/timeline", headers=key).text
+    )
+    assert secret not in kept and "[REDACTED:aws_access_key]" in kept
