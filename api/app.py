@@ -197,11 +197,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error(exc.status_code, code, str(exc.detail))
 
-    @app.exception_handler(RecursionError)
-    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
-        # Parsing a body nested thousands deep runs out of stack before any model sees it.
-        return error(422, "invalid_request", "body: nested too deeply", "body")
-
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         return error(500, "internal", "internal error; the request was not applied")

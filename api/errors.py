@@ -30,7 +30,6 @@ CODES: dict[str, Row] = {
     "not_found": Row(404, 4),
     "conflict": Row(409, 3),
     "busy": Row(409, 3),
-    "unavailable": Row(503, 3),
 }
 INTERNAL = Row(500, 1)
 

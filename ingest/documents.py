@@ -45,11 +45,6 @@ class SourceKind(StrEnum):
     SLACK = "slack"
     RESOLUTIONS = "resolutions"  # recorded through POST /v1/tickets/{id}/resolution
 
-    @property
-    def is_ticket(self) -> bool:
-        """Past tickets: a question and how it was resolved (the routing model learns from these)."""
-        return self in TICKET_KINDS
-
 
 TICKET_KINDS = frozenset({SourceKind.TICKETS, SourceKind.ZENDESK, SourceKind.RESOLUTIONS})
 
@@ -68,6 +63,7 @@ class Part(StrEnum):
 
 
 def is_ticket_source(source: object) -> bool:
+    """Past tickets: a question and how it was resolved (the routing model learns from these)."""
     return source in TICKET_KINDS
 
 

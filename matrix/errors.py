@@ -72,9 +72,3 @@ class Busy(Error):
     """Another process holds the single-writer lock of the data dir; retry when it is done."""
 
     code = "busy"
-
-
-class Unavailable(Error):
-    """A backing service (the vector store, the database) failed; nothing was applied."""
-
-    code = "unavailable"
