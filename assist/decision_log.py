@@ -29,7 +29,12 @@ class DecisionLog:
         decision: dict[str, Any],
         now: datetime,
         deflected: bool,
+        text: tuple[str | None, str | None] = (None, None),
+        helpdesk_facts: dict[str, Any] | None = None,
     ) -> str:
+        """Log one decision; its id is a digest of what it is, so the same decision logged twice is one row.
+        ``text`` (subject, body) and ``helpdesk_facts`` are what agent feedback needs to make it a labelled case;
+        the caller redacts them."""
         body = json.dumps(decision, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(f"{ticket_id}|{account_id}|{now.isoformat()}|{body}".encode()).hexdigest()[:32]
         with self.engine.begin() as con:
@@ -49,6 +54,11 @@ class DecisionLog:
                         matrix_version=decision["matrix_version"],
                         facts=json.dumps(facts, sort_keys=True, default=str),
                         decision=body,
+                        subject=text[0],
+                        body=text[1],
+                        helpdesk_facts=None
+                        if helpdesk_facts is None
+                        else json.dumps(helpdesk_facts, sort_keys=True, default=str),
                     )
                 )
         return digest
@@ -92,6 +102,31 @@ class DecisionLog:
             }
             for r in rows
         ]
+
+    def get(self, decision_id: str, restrict_account: str | None = None) -> dict[str, Any] | None:
+        """One logged decision with the ticket text it was made on; None when there is none (or, for a key bound
+        to ``restrict_account``, when it is another account's)."""
+        q = select(decisions).where(decisions.c.id == decision_id)
+        if restrict_account is not None:
+            q = q.where(decisions.c.account_id == restrict_account)
+        with self.engine.connect() as con:
+            r = con.execute(q).mappings().first()
+        if r is None:
+            return None
+        return {
+            "id": r["id"],
+            "ticket_id": r["ticket_id"],
+            "account_id": r["account_id"],
+            "created_at": as_utc(r["created_at"]),
+            "tier": r["tier"],
+            "queue": r["queue"],
+            "rule_id": r["rule_id"],
+            "deflected": r["deflected"],
+            "facts": json.loads(r["facts"]),
+            "subject": r["subject"],
+            "body": r["body"],
+            "helpdesk_facts": json.loads(r["helpdesk_facts"]) if r["helpdesk_facts"] else {},
+        }
 
     def knows(self, account_id: str | None, ticket_id: str) -> bool:
         """Whether a decision was logged for this ticket of this account (ticket ids are per account)."""

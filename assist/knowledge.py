@@ -52,6 +52,13 @@ class KnowledgeBase:
         finally:
             registry.close()
 
+    def account_for_zendesk_organization(self, organization_id: str) -> Account | None:
+        registry = Registry(self.data_dir)
+        try:
+            return registry.account_for_zendesk_organization(organization_id)
+        finally:
+            registry.close()
+
     def seed_demo(self) -> None:
         """The bundled TechQA slice, when the knowledge base is empty (first start of the demo)."""
         from assist.demo import demo_connector

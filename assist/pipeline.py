@@ -31,7 +31,7 @@ from assist.retrieval import HybridRetriever, ScoredChunk
 from assist.router import HistoryRouter
 from ingest.connectors.base import Account
 from ingest.embed import Embedder
-from ingest.redact import redact_values
+from ingest.redact import redact_text, redact_values
 from matrix import Decision, Matrix, evaluate
 from matrix.errors import FactError
 
@@ -100,7 +100,14 @@ class Pipeline:
         decided = time.perf_counter()
         decision_body = decision.to_dict()
         decision_id = self.log.record(
-            ticket.ticket_id, ticket.account_id, facts.values, decision_body, decision.evaluated_at, deflected
+            ticket.ticket_id,
+            ticket.account_id,
+            facts.values,
+            decision_body,
+            decision.evaluated_at,
+            deflected,
+            (redact_text(ticket.subject) if ticket.subject else None, redact_text(ticket.body)),
+            {name: facts.values[name] for name in ticket.facts if name in facts.values},
         )
         result = AssistResult.model_validate(
             {

@@ -51,7 +51,7 @@ def open_database(settings: Settings) -> Database:
     policy = PolicyStore(engine, settings.policy_refresh_seconds)
     # An older release kept an admin's replacement in the data dir: it seeds the store once.
     policy.seed(settings.matrix_path, settings.data_dir / "matrix.yaml")
-    outbox = Outbox(engine, NotifyConfig.load(settings.notify_config))
+    outbox = Outbox(engine, NotifyConfig.load(settings.notify_config, settings.zendesk))
     return Database(engine, policy, DecisionLog(engine), KeyStore(engine), outbox, Tracker(engine, policy, outbox))
 
 

@@ -11,7 +11,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+
+from assist.outbox.channels import ZendeskConfig
 
 _ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo", "your-api-key", "sk-..."}
@@ -47,12 +49,19 @@ class Settings(BaseModel):
     # How stale a process's view of the matrix in force may be: a replacement made by another worker or through
     # the API is seen within this many seconds (one indexed query per look).
     policy_refresh_seconds: float = Field(2.0, ge=0, le=300)
+    # Zendesk: the webhook's signing secret (events are refused without it), and where write-backs go.
+    zendesk_webhook_secret: SecretStr | None = None
+    zendesk_url: str | None = Field(None, pattern=r"^https?://[^\s/]+/?$")  # https://acme.zendesk.com
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_groups: dict[str, int] = Field(default_factory=dict)  # queue id -> Zendesk group id
 
-    @field_validator("llm_api_key")
+    @field_validator("llm_api_key", "zendesk_webhook_secret", "zendesk_api_token")
     @classmethod
-    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+    def _no_placeholder(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
-            raise ValueError("ASSIST_LLM_API_KEY is a placeholder; set the real key or leave it unset")
+            name = f"ASSIST_{str(info.field_name).upper()}"
+            raise ValueError(f"{name} is a placeholder; set the real value or leave it unset")
         return value
 
     @field_validator("sidebar_origins")
@@ -65,6 +74,14 @@ class Settings(BaseModel):
                     "https://*.zendesk.com"
                 )
         return value
+
+    @property
+    def zendesk(self) -> ZendeskConfig | None:
+        """Write-back to Zendesk, when its URL, e-mail and token are all set."""
+        if not (self.zendesk_url and self.zendesk_email and self.zendesk_api_token):
+            return None
+        token = self.zendesk_api_token.get_secret_value()
+        return ZendeskConfig(self.zendesk_url, self.zendesk_email, token, dict(self.zendesk_groups))
 
     @property
     def database(self) -> str:
@@ -81,6 +98,9 @@ def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object)
             continue
         if field in ("llm_fallbacks", "link_hosts", "sidebar_origins"):
             raw[field] = [v.strip() for v in value.split(",") if v.strip()]
+        elif field == "zendesk_groups":
+            pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+            raw[field] = {k.strip(): v.strip() for k, _, v in pairs}
         elif field == "demo_kb":
             raw[field] = value.strip().lower() not in ("0", "false", "no", "off")
         else:

@@ -280,11 +280,12 @@ def main() -> None:
     print(f"ratio ours/zen (re-evaluation)       : {ours_rate / zen_rate:>10.1f}x")
     print(f"ratio ours/zen (first sight)         : {ours_first / zen_first:>10.1f}x")
     print(f"ratio ours/zen (JSON with trace)     : {ours_json_rate / zen_rate:>10.1f}x")
-    # The goal counts as met only when both figures reach it: a worker's first sweep after a restart is all first
-    # sight.
-    reached = {"re-evaluation": ours_rate >= 100_000, "first sight": ours_first >= 100_000}
+    # The goal (#19): the readable engine keeps at least 50,000 first-sight decisions/s on one core and 10x
+    # zen-engine in the same run. First sight is the figure that counts: a worker's first sweep after a restart is
+    # all first sight, and re-evaluation only gets faster from there.
+    reached = {"50,000/s": ours_first >= 50_000, "10x zen-engine": ours_first >= 10 * zen_first}
     verdicts = ", ".join(f"{name} {'met' if ok else 'not met'}" for name, ok in reached.items())
-    print(f"goal 100,000/s                       : {'met' if all(reached.values()) else 'not met'} ({verdicts})")
+    print(f"goal (first sight)                   : {'met' if all(reached.values()) else 'not met'} ({verdicts})")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class Registry:
         self.db = sqlite3.connect(data_dir / "registry.sqlite3", isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(accounts)")}
+        if "zendesk_organization_id" not in columns:  # a data dir made before the Zendesk integration
+            self.db.execute("ALTER TABLE accounts ADD COLUMN zendesk_organization_id TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -117,18 +120,36 @@ class Registry:
     # accounts ------------------------------------------------------------------------------------------------
     def put_account(self, con: sqlite3.Connection, a: Account) -> None:
         con.execute(
-            "INSERT INTO accounts VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, "
-            "plan=excluded.plan, products=excluded.products, sla_overrides=excluded.sla_overrides",
-            (a.id, a.name, a.plan, json.dumps(list(a.products)), json.dumps(dict(a.sla_overrides))),
+            "INSERT INTO accounts(id, name, plan, products, sla_overrides, zendesk_organization_id) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name, plan=excluded.plan, "
+            "products=excluded.products, sla_overrides=excluded.sla_overrides, "
+            "zendesk_organization_id=excluded.zendesk_organization_id",
+            (
+                a.id,
+                a.name,
+                a.plan,
+                json.dumps(list(a.products)),
+                json.dumps(dict(a.sla_overrides)),
+                a.zendesk_organization_id,
+            ),
         )
 
+    _ACCOUNT = "SELECT id, name, plan, products, sla_overrides, zendesk_organization_id FROM accounts"
+
     def account(self, account_id: str) -> Account | None:
-        row = self.db.execute(
-            "SELECT id, name, plan, products, sla_overrides FROM accounts WHERE id=?", (account_id,)
-        ).fetchone()
+        return self._account(self.db.execute(f"{self._ACCOUNT} WHERE id=?", (account_id,)).fetchone())
+
+    def account_for_zendesk_organization(self, organization_id: str) -> Account | None:
+        """The account mapped to a Zendesk organization (the lowest id, should two claim it)."""
+        query = f"{self._ACCOUNT} WHERE zendesk_organization_id=? ORDER BY id LIMIT 1"
+        return self._account(self.db.execute(query, (organization_id,)).fetchone())
+
+    @staticmethod
+    def _account(row: Any) -> Account | None:
         if row is None:
             return None
-        return Account(row[0], row[1], row[2], tuple(json.loads(row[3])), tuple(sorted(json.loads(row[4]).items())))
+        overrides = tuple(sorted(json.loads(row[4]).items()))
+        return Account(row[0], row[1], row[2], tuple(json.loads(row[3])), overrides, row[5])
 
     def account_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0])

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from assist.db import as_utc as _aware
 from assist.db.schema import outbox, tickets, timeline
-from assist.outbox import Outbox, log_event
+from assist.outbox import Outbox, log_event, zendesk_tags
 from assist.policy import PolicyStore
 from ingest.redact import redact_values
 from matrix import Decision, Matrix, evaluate
@@ -65,8 +65,16 @@ class Tracker:
         self.postgres = engine.dialect.name == "postgresql"
 
     # -- helpdesk side -------------------------------------------------------------------------------------------
-    def register(self, ticket_id: str, account_id: str | None, facts: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """Start the clocks of a ticket of ``account_id`` (each account has its own ticket ids)."""
+    def register(
+        self,
+        ticket_id: str,
+        account_id: str | None,
+        facts: dict[str, Any],
+        now: datetime,
+        origin: str | None = None,
+    ) -> dict[str, Any]:
+        """Start the clocks of a ticket of ``account_id`` (each account has its own ticket ids). ``origin``
+        "zendesk": its escalations are also written back to the Zendesk ticket."""
         key = ticket_key(account_id, ticket_id)
         facts = redact_values(dict(facts))  # kept in the ticket row and its timeline
         facts.setdefault("created_at", _iso(now))
@@ -92,6 +100,7 @@ class Tracker:
                     resolved_at=None,
                     version=1,
                     fired="[]",
+                    origin=origin,
                 )
             )
             log_event(con, key, now, "registered", {"facts": facts}, m.version)
@@ -224,6 +233,24 @@ class Tracker:
             if self.outbox.enqueue(con, key, f"{key}:{dedup}:{target}", target, event, payload, now) and stats:
                 stats.notifications += 1
 
+    def _write_back(self, con: Connection, key: str, d: Decision, now: datetime) -> None:
+        """An escalation of a Zendesk ticket: a private note and the new tier's tags on the ticket, once."""
+        note = (
+            f"Escalation assist: escalated to {d.tier}" + (f" (queue {d.queue})" if d.queue else "") + ".\n"
+            f"{d.reason}\nOwner: {d.owner_role}. Reply by {_iso(d.sla.reply_by)}, resolve by "
+            f"{_iso(d.sla.resolve_by)}. Matrix {d.matrix_version}."
+        )
+        payload = {
+            "zendesk_ticket_id": external_id(key),
+            "note": note,
+            "tags": zendesk_tags(d.tier, d.queue, "assist_escalated"),
+            "queue": d.queue,
+            "matrix_version": d.matrix_version,
+        }
+        self.outbox.enqueue(
+            con, key, f"{key}:escalation:{d.tier}:zendesk", "zendesk:ticket", "escalation", payload, now
+        )
+
     def _process(
         self, con: Connection, m: Matrix, row: Any, now: datetime, cause: str, stats: SweepStats | None = None
     ) -> dict[str, Any]:
@@ -266,6 +293,8 @@ class Tracker:
                 facts,
                 stats,
             )
+            if before is not None and row["origin"] == "zendesk":
+                self._write_back(con, key, d, now)
             if stats is not None and before is not None:
                 stats.escalated += 1
             d = evaluate(m, facts, now)  # the new tier's clock, from when it was entered
@@ -408,6 +437,12 @@ class Tracker:
                 )
 
     # -- reading -------------------------------------------------------------------------------------------------
+    def facts(self, ticket_id: str, account_id: str | None = None) -> dict[str, Any] | None:
+        """The facts a tracked ticket is evaluated on, or None when it is not tracked."""
+        with self.engine.connect() as con:
+            row = con.execute(select(tickets.c.facts).where(tickets.c.id == ticket_key(account_id, ticket_id))).first()
+        return None if row is None else dict(json.loads(row[0]))
+
     def timeline(self, ticket_id: str, account_id: str | None = None) -> list[dict[str, Any]]:
         key = ticket_key(account_id, ticket_id)
         with self.engine.connect() as con:

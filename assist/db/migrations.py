@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from assist.db.schema import api_keys, decisions, outbox, policies, resolutions, tickets, timeline
+from assist.db.schema import (
+    api_keys,
+    decisions,
+    feedback,
+    outbox,
+    policies,
+    resolutions,
+    tickets,
+    timeline,
+    webhook_events,
+)
 
 
 def _m1(con: Connection) -> None:
@@ -42,7 +52,23 @@ def _m5(con: Connection) -> None:
     con.execute(text("UPDATE tickets SET id = COALESCE(account_id, '') || '/' || id"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5]
+def _add_columns(con: Connection, table: str, columns: dict[str, str]) -> None:
+    have = {c["name"] for c in inspect(con).get_columns(table)}
+    for name, kind in columns.items():
+        if name not in have:
+            con.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+
+
+def _m6(con: Connection) -> None:
+    # Helpdesk webhooks and agent feedback: the ticket text a decision was made on, where a ticket came from, the
+    # webhook events already handled, and the feedback rows.
+    _add_columns(con, "decisions", {"subject": "TEXT", "body": "TEXT", "helpdesk_facts": "TEXT"})
+    _add_columns(con, "tickets", {"origin": "VARCHAR(30)"})
+    for table in (webhook_events, feedback):
+        table.create(con, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6]
 
 
 def connect(url: str) -> Engine:

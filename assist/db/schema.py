@@ -24,6 +24,11 @@ decisions = Table(
     Column("matrix_version", String(40), nullable=False),
     Column("facts", Text, nullable=False),
     Column("decision", Text, nullable=False),
+    # What the ticket said (redacted) and which facts the helpdesk itself sent: agent feedback turns a decision
+    # into a labelled case, which needs both (migration 6).
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=True),
+    Column("helpdesk_facts", Text, nullable=True),
 )
 
 resolutions = Table(
@@ -71,6 +76,8 @@ tickets = Table(
     # The matrix version of the ticket's last evaluation: after a replacement, the sweeper re-evaluates every open
     # ticket whose deadlines were computed under another version (migration 4).
     Column("matrix_version", String(40), nullable=True, index=True),
+    # Where the ticket came from ("zendesk" when its events arrive by webhook): escalations write back there.
+    Column("origin", String(30), nullable=True),
 )
 
 timeline = Table(
@@ -113,4 +120,30 @@ policies = Table(
     Column("replaced_by", String(200), nullable=False),  # an API key id, "cli", or the file it was seeded from
     Column("replaced_at", DateTime(timezone=True), nullable=False),
     Column("previous_version", String(40), nullable=True),
+)
+
+
+# -- the helpdesk integration (assist.helpdesk) and agent feedback (assist.feedback) --------------------------------
+# Event ids already handled: a helpdesk retries a webhook it thinks failed, and an event must act once.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(300), primary_key=True),  # "<source>:<event id>"
+    Column("kind", String(100), nullable=False),
+    Column("ticket_id", String(200), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", String(40), nullable=False, index=True),
+    Column("account_id", String(200), nullable=True, index=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("reason", String(30), nullable=True),
+    Column("corrected", Text, nullable=False),  # {"facts": {...}, "tier": …, "queue": …}
+    Column("answer_sent", Text, nullable=True),
+    Column("given_by", String(200), nullable=False),  # the API key id
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )

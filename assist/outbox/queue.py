@@ -79,17 +79,16 @@ class Outbox:
         result = con.execute(stmt.on_conflict_do_nothing(index_elements=["dedup_key"]))
         return bool(result.rowcount)
 
-    def deliver(self, now: datetime, batch: int = 100) -> DeliveryStats:
-        """Send due outbox rows. A failure is retried with backoff; after MAX_ATTEMPTS the row is dead."""
+    def deliver(self, now: datetime, batch: int = 100, ticket_id: str | None = None) -> DeliveryStats:
+        """Send due outbox rows (of one ticket, when named). A failure is retried with backoff; after MAX_ATTEMPTS
+        the row is dead."""
         stats = DeliveryStats()
         while True:
             with self.engine.begin() as con:
-                q = (
-                    select(outbox)
-                    .where(and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now))
-                    .order_by(outbox.c.id)
-                    .limit(batch)
-                )
+                due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                if ticket_id is not None:
+                    due = and_(due, outbox.c.ticket_id == ticket_id)
+                q = select(outbox).where(due).order_by(outbox.c.id).limit(batch)
                 if self.postgres:
                     q = q.with_for_update(skip_locked=True)
                 rows = con.execute(q).mappings().all()
@@ -119,7 +118,9 @@ class Outbox:
                     status="dead" if dead else "pending",
                     attempts=attempts,
                     last_error=str(exc)[:500],
-                    next_attempt_at=now + backoff(attempts),
+                    # The endpoint's own Retry-After wins over our backoff: it knows when it will take it.
+                    next_attempt_at=now
+                    + (backoff(attempts) if exc.retry_after is None else timedelta(seconds=max(exc.retry_after, 1))),
                 )
             )
             stats.dead += dead

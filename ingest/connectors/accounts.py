@@ -1,7 +1,8 @@
 """Accounts from a CRM export (CSV or JSON): id, name, plan, products in use, contract SLA overrides.
 
 CSV columns: ``id`` (or ``account_id``), ``name``, ``plan`` (or ``customer_tier``), ``products`` (``;`` or ``,``
-separated), and any ``sla_<SEVERITY>_<reply|resolve>`` columns (e.g. ``sla_S1_reply = 10m``). JSON: a list of
+separated), ``zendesk_organization_id`` (the helpdesk organization whose tickets are this account's), and any
+``sla_<SEVERITY>_<reply|resolve>`` columns (e.g. ``sla_S1_reply = 10m``). JSON: a list of
 objects (or ``{"accounts": [...]}``) with the same keys, ``products`` a list and ``sla_overrides`` an object.
 """
 
@@ -80,10 +81,14 @@ class AccountsConnector(Connector):
             if m and value not in (None, ""):
                 overrides[f"{m.group(1)}.{m.group(2)}"] = value
         plan = row.get("plan") or row.get("customer_tier")
+        org = str(row.get("zendesk_organization_id") or "").strip()
+        if org and not org.isdigit():
+            return self.failure(where, f"account {aid}: 'zendesk_organization_id' must be a number, got {org!r}")
         return Account(
             id=aid,
             name=str(row.get("name") or aid),
             plan=str(plan).strip().lower() if plan else None,
             products=tuple(str(p) for p in products),
             sla_overrides=tuple(sorted(overrides.items())),
+            zendesk_organization_id=org or None,
         )

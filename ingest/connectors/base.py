@@ -35,6 +35,7 @@ class Account:
     plan: str | None = None  # the matrix's customer_tier
     products: tuple[str, ...] = ()
     sla_overrides: tuple[tuple[str, Any], ...] = ()  # (key, value) pairs, e.g. ("S1.reply", "10m")
+    zendesk_organization_id: str | None = None  # the helpdesk's organization for this account
 
 
 Item = Document | Account | Failure

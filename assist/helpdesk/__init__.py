@@ -1,0 +1,1 @@
+"""Helpdesk integrations: Zendesk ticket events in, private notes and tags out (``zendesk``)."""
