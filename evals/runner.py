@@ -120,7 +120,10 @@ def run(
     llm: str | None = None,
     limit: int | None = None,
     progress: bool = True,
+    knowledge: Path | None = None,
 ) -> dict[str, Any]:
+    """``knowledge``: a service's data dir whose store a set without kb/ is run against (exported agent feedback:
+    the knowledge stays in the store). It is copied, never written; its decision database is left behind."""
     from assist.runtime import open_runtime
     from assist.settings import settings_from_env
     from ingest.embed import MiniLMEmbedder
@@ -133,6 +136,8 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     embedder = MiniLMEmbedder()
     t0 = time.perf_counter()
+    if knowledge is not None and not (set_dir / "kb").is_dir():
+        shutil.copytree(knowledge, data_dir, ignore=shutil.ignore_patterns("assist.sqlite3*", "*.lock"))
     ingested = ingest_kb(set_dir, data_dir, embedder, progress)
     ingest_seconds = time.perf_counter() - t0
     # The LLM's API base, key, fallbacks and prices come from the ASSIST_* environment, as for `assist serve`;

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.common import AsJson, MatrixPath, errors, fail, load, read_json
+from api.cli.common import AsJson, MatrixPath, errors, fail, load, read_json, settings
 from matrix import load_matrix
 
 eval_app = typer.Typer(
@@ -26,8 +26,13 @@ def eval_run(
     matrix: MatrixPath = None,
     llm: Annotated[str | None, typer.Option(help="A litellm model string; default: extractive answers.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N cases.", min=1)] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="A set without kb/ (exported feedback) runs on a copy of this data dir's knowledge."),
+    ] = None,
 ) -> None:
-    """Ingest the set's kb/ into a fresh store, run every case like POST /v1/assist, write the reports.
+    """Ingest the set's kb/ into a fresh store, run every case like POST /v1/assist, write the reports. A set
+    without kb/ runs on a copy of the service's own knowledge (ASSIST_DATA_DIR, or --data-dir).
 
     Deflection (rate, correct, false, escalation precision/recall), retrieval (recall@1/5/10, MRR, nDCG@10),
     routing (accuracy, macro-F1, per class, confusion), grounding, latency — with BM25-only, dense-only and a
@@ -37,8 +42,9 @@ def eval_run(
 
     if not (set_dir / "cases.jsonl").exists():
         raise fail(f"SET_DIR: {set_dir} has no cases.jsonl", 2)
+    knowledge = None if (set_dir / "kb").is_dir() else settings(data_dir).data_dir
     with errors():
-        report = run(set_dir, out, matrix, llm, limit, progress=sys.stderr.isatty())
+        report = run(set_dir, out, matrix, llm, limit, progress=sys.stderr.isatty(), knowledge=knowledge)
     d, r = report["deflection"], report["retrieval"]
     typer.echo(f"{report['set']}: {report['n_cases']} cases")
     typer.echo(
@@ -142,3 +148,22 @@ def eval_matrix(
         return
     out.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {out}")
+
+
+@eval_app.command("export-feedback")
+def eval_export_feedback(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the labelled set to.")],
+    since: Annotated[str | None, typer.Option(help="Only feedback given at or after this time (ISO 8601).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="The service's data dir (default: ASSIST_DATA_DIR).")] = None,
+) -> None:
+    """Agents' feedback as a labelled set (cases.jsonl in the FORMAT.md shape, labelled with what the agents
+    confirmed or corrected) that `assist eval run` accepts; the knowledge stays in the service's store."""
+    from assist.feedback import FeedbackStore
+    from assist.runtime import open_database
+    from matrix.facts import parse_datetime
+
+    with errors():
+        start = parse_datetime("--since", since) if since else None
+        db = open_database(settings(data_dir))
+        n = FeedbackStore(db.engine, db.log, db.policy).export(out, start)
+    typer.echo(f"wrote {n} cases to {out / 'cases.jsonl'}")
