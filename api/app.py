@@ -133,7 +133,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @app.post("/v1/assist", response_model=AssistResult, tags=["assist"], responses={404: {"model": ErrorResponse}})
     def assist_ticket(ticket: TicketIn, key: Key, rt: Rt) -> AssistResult:
         """Deflect first, then decide: an account-aware answer with citations, and the escalation decision."""
-        ticket = ticket.model_copy(update={"account_id": scoped_account(key, ticket.account_id)})
+        account = ticket.account_id
+        if account is None and ticket.zendesk_organization_id:
+            mapped = rt.knowledge.account_for_zendesk_organization(ticket.zendesk_organization_id)
+            account = mapped.id if mapped else None
+        ticket = ticket.model_copy(update={"account_id": scoped_account(key, account)})
         result = rt.pipeline.run(ticket)
         decisions_total.labels(result.decision.tier, result.decision.rule_id).inc()
         if result.deflected:

@@ -87,6 +87,12 @@ class TicketIn(InputModel):
     subject: str | None = Field(None, max_length=500)
     body: str = Field(..., min_length=1, max_length=20000)
     account_id: AccountId | None = None
+    zendesk_organization_id: str | None = Field(
+        None,
+        pattern=r"^[0-9]{1,20}$",
+        description="The requester's Zendesk organization, when the account is not named: the account mapped to it "
+        "(an unknown one is no account).",
+    )
     facts: dict[str, Any] = Field(default_factory=dict, description="Facts the helpdesk knows; they win.")
     now: datetime | None = Field(None, description="Evaluate as of this time (default: now).")
 

@@ -12,6 +12,7 @@ from api.cli.eval_cmds import eval_app
 from api.cli.kb_cmds import ingest_app, kb_app
 from api.cli.matrix_cmds import matrix_app
 from api.cli.service_cmds import ask, clock_app, keys_app, report_app, serve
+from api.cli.zendesk_cmds import zendesk_app
 
 app = typer.Typer(
     help=(
@@ -33,6 +34,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(clock_app, name="clock")
 app.add_typer(report_app, name="report")
 app.add_typer(eval_app, name="eval")
+app.add_typer(zendesk_app, name="zendesk")
 
 
 def main(argv: list[str] | None = None) -> Any:
