@@ -23,6 +23,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -43,6 +44,34 @@ def texts() -> list[str]:
     return [t for t in out if t]
 
 
+def write_filler(store: Any, size: int, base: Any, corpus: list[str], accounts: list[str], rng: Any) -> None:
+    """``size`` chunks of real text over ``accounts``: each reuses one of the ``base`` vectors plus small noise."""
+    import numpy as np
+
+    from ingest.documents import Chunk, chunk_id
+
+    for start in range(0, size, 5000):
+        n = min(5000, size - start)
+        idx = np.arange(start, start + n) % len(base)
+        vecs = base[idx] + rng.normal(0, 0.02, (n, base.shape[1])).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        chunks = [
+            Chunk(
+                chunk_id("bench", str(start + i), 0),
+                f"{corpus[(start + i) % len(corpus)]}",
+                {
+                    "source": "tickets",
+                    "source_id": f"B-{start + i}",
+                    "account": accounts[(start + i) % len(accounts)],
+                    "visibility": "public",
+                    "title": f"bench {start + i}",
+                },
+            )
+            for i in range(n)
+        ]
+        store.upsert(chunks, vecs.tolist())
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
@@ -60,7 +89,7 @@ def main() -> None:
     from api.app import create_app
     from assist.runtime import open_runtime
     from assist.settings import Settings
-    from ingest.documents import PUBLIC, Chunk, chunk_id
+    from ingest.documents import PUBLIC
     from ingest.embed import MiniLMEmbedder
     from ingest.store import KnowledgeStore
 
@@ -80,26 +109,7 @@ def main() -> None:
             data = Path(tmp)
             store = KnowledgeStore.open(data, embedder)
             t = time.perf_counter()
-            for start in range(0, size, 5000):
-                n = min(5000, size - start)
-                idx = np.arange(start, start + n) % len(base_texts)
-                vecs = base[idx] + rng.normal(0, 0.02, (n, base.shape[1])).astype(np.float32)
-                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-                chunks = [
-                    Chunk(
-                        chunk_id("bench", str(start + i), 0),
-                        f"{corpus[(start + i) % len(corpus)]}",
-                        {
-                            "source": "tickets",
-                            "source_id": f"B-{start + i}",
-                            "account": accounts[(start + i) % len(accounts)],
-                            "visibility": "public",
-                            "title": f"bench {start + i}",
-                        },
-                    )
-                    for i in range(n)
-                ]
-                store.upsert(chunks, vecs.tolist())
+            write_filler(store, size, base, corpus, accounts, rng)
             print(f"{size:,} chunks written in {time.perf_counter() - t:.0f}s")
             settings = Settings(data_dir=data, demo_kb=False)
             runtime = open_runtime(settings, embedder=embedder)

@@ -62,6 +62,12 @@ function render(data) {
   text("next-escalation", d.next_escalation_at || (d.sla.paused ? "paused" : "none"));
   text("notify", d.notify.join(", "));
   text("rule", d.rule_id); text("reason", d.reason);
+  const assumed = d.trace.filter((s) => s.rule === "defaults").map((s) => s.detail);
+  $("assumed").textContent = assumed.length ? "Assumed, please check: " + assumed.join("; ") : "";
+  const tiers = $("feedback-tier");
+  if (tiers.options.length === 1) {
+    for (const t of ["T1", "T2", "T3", "T4"]) { const o = document.createElement("option"); o.value = o.textContent = t; tiers.append(o); }
+  }
   tick();
 }
 
@@ -156,3 +162,19 @@ window.addEventListener("message", (e) => {
   $("body").value = t.body || ""; $("account").value = t.account_id || "";
   $("ticket-form").requestSubmit();
 });
+
+// Agent feedback: a thumbs up, or what was wrong and (optionally) the right tier. It becomes labelled data.
+async function feedback(helpful) {
+  if (!last) return;
+  const body = { helpful };
+  if (!helpful) {
+    body.reason = $("feedback-reason").value;
+    if ($("feedback-tier").value) body.corrected = { tier: $("feedback-tier").value };
+  }
+  try {
+    await call("/v1/decisions/" + encodeURIComponent(last.decision_id) + "/feedback", body);
+    $("status").textContent = "Thanks: your feedback is recorded.";
+  } catch (err) { $("error").textContent = err.message; }
+}
+$("helpful").addEventListener("click", () => feedback(true));
+$("unhelpful").addEventListener("click", () => feedback(false));

@@ -62,10 +62,10 @@ def _add_columns(con: Connection, table: str, columns: dict[str, str]) -> None:
 def _m6(con: Connection) -> None:
     # Helpdesk webhooks and agent feedback: the ticket text a decision was made on, where a ticket came from, the
     # webhook events already handled, and the feedback rows.
+    for table in (decisions, tickets, webhook_events, feedback):
+        table.create(con, checkfirst=True)  # a new one in its latest shape; an older one gains the columns below
     _add_columns(con, "decisions", {"subject": "TEXT", "body": "TEXT", "helpdesk_facts": "TEXT"})
     _add_columns(con, "tickets", {"origin": "VARCHAR(30)"})
-    for table in (webhook_events, feedback):
-        table.create(con, checkfirst=True)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6]

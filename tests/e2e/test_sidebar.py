@@ -95,6 +95,9 @@ def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tu
         expect(page.locator("#status")).to_contain_text("Escalation accepted", timeout=15000)
         # Accepting put the ticket on the SLA tracker: its timeline starts.
         expect(page.locator("#timeline")).to_contain_text("registered", timeout=15000)
+        page.select_option("#feedback-reason", "wrong_queue")
+        page.click("#unhelpful")
+        expect(page.locator("#status")).to_contain_text("feedback is recorded", timeout=15000)
         page.click("#resolved")
         expect(page.locator("#status")).to_contain_text("Resolution recorded", timeout=30000)
         assert page.inner_text("#error") == ""

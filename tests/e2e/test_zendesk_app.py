@@ -48,8 +48,9 @@ window.addEventListener("message", async (e) => {{
   const msg = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
   const reply = (m) => frame.contentWindow.postMessage(JSON.stringify(m), APP);
   if (msg.key === "iframe.handshake") {{
-    reply({{key: "zaf.app.registered", message: {{context: {{location: "ticket_sidebar", ticketId: TICKET["ticket.id"]}},
-      metadata: {{appId: 1, installationId: 1, settings: SETTINGS}}}}}});
+    const context = {{location: "ticket_sidebar", ticketId: TICKET["ticket.id"]}};
+    reply({{key: "zaf.app.registered",
+      message: {{context, metadata: {{appId: 1, installationId: 1, settings: SETTINGS}}}}}});
   }} else if (msg.request === "get") {{
     const result = {{}}; for (const p of msg.params) result[p] = TICKET[p] === undefined ? null : TICKET[p];
     reply({{id: msg.id, result}});
