@@ -55,6 +55,7 @@ bench-all: setup  ## every benchmark in docs/benchmarks.md (the assist and inges
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/assist_bench.py
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/ingest_bench.py
 	$(BIN)/python benchmarks/clock_bench.py
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/helpdesk_bench.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (installs pip-tools into .venv first)
 	$(BIN)/python -m pip install --quiet pip-tools
