@@ -163,3 +163,21 @@ def test_the_integration_is_off_without_a_secret(desk: Desk) -> None:
     with TestClient(create_app(settings, replace(desk.runtime, settings=settings))) as client:
         r = client.post("/v1/integrations/zendesk/webhook", content=b"{}")
     assert r.status_code == 404 and "ASSIST_ZENDESK_WEBHOOK_SECRET" in r.json()["error"]["message"]
+
+
+def test_the_app_names_an_organization_and_gets_its_account_within_the_keys_reach(desk: Desk) -> None:
+    from tests.api.conftest import auth
+
+    body = {"body": "CSV export times out after 60 seconds", "zendesk_organization_id": ORGS["acme"]}
+    mapped = desk.client.post("/v1/assist", json=body, headers=auth(desk.keys["agent"]))
+    assert mapped.status_code == 200 and mapped.json()["account_id"] == "acme"
+    foreign = desk.client.post("/v1/assist", json=body, headers=auth(desk.keys["globex"]))
+    assert foreign.status_code == 404 and ACCOUNTS["acme"] not in foreign.text
+    unknown = {**body, "zendesk_organization_id": "123"}
+    r = desk.client.post("/v1/assist", json=unknown, headers=auth(desk.keys["agent"]))
+    assert r.status_code == 200 and r.json()["account_id"] is None
+    assert all(marker not in r.text for marker in ACCOUNTS.values())
+    bad = desk.client.post(
+        "/v1/assist", json={**body, "zendesk_organization_id": "x1"}, headers=auth(desk.keys["agent"])
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "zendesk_organization_id"

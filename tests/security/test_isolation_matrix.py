@@ -45,10 +45,11 @@ ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("resolution", "POST", "/v1/tickets/{t}/resolution", {"resolution": "a fix", "account_id": "{a}"}),
     ("decisions", "GET", "/v1/decisions?account_id={a}&limit=1000", None),
     ("report", "GET", "/v1/reports/escalations", None),
+    ("feedback_report", "GET", "/v1/reports/feedback", None),
     ("ingest", "POST", "/v1/admin/tickets", {"tickets": [{"id": "{t}-row", "body": "b", "account_id": "{a}"}]}),
 ]
 ADMIN_ONLY = {"ingest"}
-UNNAMED = {"report"}  # names no account: always the key's own view
+UNNAMED = {"report", "feedback_report"}  # names no account: always the key's own view
 
 
 def _fill(value: Any, account: str, ticket: str) -> Any:
