@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from assist.runtime import open_runtime
 from assist.settings import Settings
 from tests.api.conftest import build_kb
 from tests.conftest import require_service
+from tests.e2e.serving import free_port, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -32,13 +30,7 @@ ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-HELPDESK_PORT = _free_port()
+HELPDESK_PORT = free_port()
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterat
     settings = Settings(data_dir=data, demo_kb=False, sidebar_origins=[f"http://localhost:{HELPDESK_PORT}"])
     runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
     key = runtime.db.keys.create("sidebar", "agent", "acme", datetime.now(UTC))[0]
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        threading.Event().wait(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", key
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, runtime)) as base:
+        yield base, key
 
 
 def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tuple[str, str], tmp_path: Path) -> None:

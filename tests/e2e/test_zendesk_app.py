@@ -9,7 +9,6 @@ import http.server
 import io
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import text
 
 from api.app import create_app
@@ -30,10 +28,11 @@ from ingest.connectors import AccountsConnector
 from ingest.pipeline import ingest
 from tests.api.conftest import ACCOUNTS, build_kb
 from tests.conftest import require_service
-from tests.e2e.test_sidebar import ARGS, CHROMIUM, _free_port
+from tests.e2e.serving import free_port, serving
+from tests.e2e.test_sidebar import ARGS, CHROMIUM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zendesk"
-APP_PORT, HOST_PORT = _free_port(), _free_port()
+APP_PORT, HOST_PORT = free_port(), free_port()
 HOST_PAGE = """<!doctype html>
 <iframe id="app" src="http://localhost:{app_port}/assets/iframe.html?origin={origin}&app_guid=guid-1"
         width="360" height="900"></iframe>
@@ -148,19 +147,8 @@ def service(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Itera
     settings = Settings(data_dir=data, demo_kb=False)
     runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
     key = runtime.db.keys.create("zendesk app", "agent", None, datetime.now(UTC))[0]
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        threading.Event().wait(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", key, runtime
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, runtime)) as base:
+        yield base, key, runtime
 
 
 def test_the_packaged_app_answers_the_open_ticket_inserts_and_takes_feedback(

@@ -9,15 +9,17 @@ import json
 import re
 import threading
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.loopback import Loopback
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zendesk"
 EMAIL, TOKEN = "agent@example.com", "zd-token-3f9a1c"
 
 
-class ZendeskServer:
+class ZendeskServer(Loopback):
     def __init__(self) -> None:
         self.updates: list[dict[str, Any]] = []  # accepted PUTs: {"ticket_id", "body", "auth"}
         self.refused: list[int] = []
@@ -58,14 +60,4 @@ class ZendeskServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)

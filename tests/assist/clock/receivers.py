@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.loopback import Loopback
 
-class Receiver:
+
+class Receiver(Loopback):
     """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while)."""
 
     def __init__(self, failures: int = 0) -> None:
@@ -40,17 +42,7 @@ class Receiver:
                 self.send_response(202)
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler)
 
 
 class SmtpReceiver:
