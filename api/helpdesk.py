@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import Key, Rt, now_or, scoped_account
 from api.schemas import ErrorResponse
-from assist.feedback import FeedbackIn, FeedbackOut, FeedbackStore
+from assist.feedback import FeedbackIn, FeedbackOut
 from assist.helpdesk.zendesk import ZendeskWebhook
 from matrix.errors import NotFound
 
@@ -79,12 +79,11 @@ async def zendesk_webhook(request: Request, rt: Rt, background: BackgroundTasks)
 def decision_feedback(decision_id: DecisionPath, body: FeedbackIn, key: Key, rt: Rt) -> FeedbackOut:
     """An agent's verdict on a decision: helpful or not, why, and what the agent would have decided. It shows in
     ``GET /v1/reports/feedback`` and becomes labelled data (``assist eval export-feedback``)."""
-    store = FeedbackStore(rt.db.engine, rt.db.log, rt.db.policy)
-    return store.record(decision_id, body, key.id, now_or(body.now), scoped_account(key, None))
+    return rt.db.feedback.record(decision_id, body, key.id, now_or(body.now), scoped_account(key, None))
 
 
 @router.get("/v1/reports/feedback", response_model=FeedbackReport, tags=["feedback"])
 def feedback_report(key: Key, rt: Rt) -> dict[str, Any]:
     """Agreement with the agents: helpful rate, and the share of decisions whose tier and queue they kept, overall,
     by rule, by tier and by week."""
-    return FeedbackStore(rt.db.engine, rt.db.log, rt.db.policy).report(key.account_id)
+    return rt.db.feedback.report(key.account_id)

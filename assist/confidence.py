@@ -6,6 +6,9 @@ The matrix reads it (a Tier 1 answer is kept only above the matrix's threshold),
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections.abc import Callable
 
 from assist.answer import Answer
 from assist.retrieval import ScoredChunk, words
@@ -50,9 +53,64 @@ def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: floa
     return (max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage
 
 
-def confidence(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> float:
-    s, agree, cov = confidence_signals(chunks, answer, coverage)
-    if not answer.citations or s == 0.0:
+def score(signals: tuple[float, float, float]) -> float:
+    """The calibrated model's log-odds for (similarity, agreement, coverage)."""
+    s, agree, cov = signals
+    return CONFIDENCE_A * s + CONFIDENCE_C * agree + CONFIDENCE_D * cov + CONFIDENCE_B
+
+
+def confidence(
+    chunks: list[ScoredChunk], answer: Answer, coverage: float, recalibration: tuple[float, float] = (1.0, 0.0)
+) -> float:
+    """``recalibration`` (a, b): the log-odds are read as ``a * z + b``, refit on agents' verdicts."""
+    signals = confidence_signals(chunks, answer, coverage)
+    if not answer.citations or signals[0] == 0.0:
         return 0.0
-    z = CONFIDENCE_A * s + CONFIDENCE_C * agree + CONFIDENCE_D * cov + CONFIDENCE_B
-    return round(1.0 / (1.0 + math.exp(-z)), 4)
+    a, b = recalibration
+    return round(1.0 / (1.0 + math.exp(-(a * score(signals) + b))), 4)
+
+
+class Recalibration:
+    """Agents' verdicts on answers refit how the log-odds are read (Platt scaling: two numbers, so a few dozen
+    verdicts move it safely); the shape of the model — which signals, in what proportion — stays the one fitted on
+    TechQA. Until ``min_examples`` verdicts of both kinds exist it is the identity. Refit when the number of
+    verdicts changed, looked at most every ``recheck_seconds``.
+
+    ``verdicts()``: (log-odds the answer had, whether the agent found it right) pairs; ``count()``: how many."""
+
+    def __init__(
+        self,
+        count: Callable[[], int],
+        verdicts: Callable[[], list[tuple[float, bool]]],
+        min_examples: int = 30,
+        recheck_seconds: float = 30.0,
+    ) -> None:
+        self.count, self.verdicts = count, verdicts
+        self.min_examples, self.recheck_seconds = min_examples, recheck_seconds
+        self._lock = threading.Lock()
+        self._checked_at = -math.inf
+        self._fitted_for = -1
+        self._params = (1.0, 0.0)
+
+    def current(self) -> tuple[float, float]:
+        if time.monotonic() - self._checked_at >= self.recheck_seconds:
+            self._checked_at = time.monotonic()
+            self.refit()
+        return self._params
+
+    def refit(self) -> None:
+        with self._lock:
+            n = self.count()
+            if n == self._fitted_for:
+                return
+            self._fitted_for = n
+            rows = self.verdicts()
+            labels = [ok for _, ok in rows]
+            if len(rows) < self.min_examples or all(labels) or not any(labels):
+                self._params = (1.0, 0.0)
+                return
+            from sklearn.linear_model import LogisticRegression
+
+            fitted = LogisticRegression(C=1.0).fit([[z] for z, _ in rows], labels)
+            # A verdict set that says confidence runs backwards is noise, not a reason to invert it.
+            self._params = (max(float(fitted.coef_[0][0]), 0.05), float(fitted.intercept_[0]))

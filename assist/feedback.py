@@ -9,10 +9,10 @@ import json
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
 from assist.db import as_utc
@@ -25,15 +25,20 @@ from matrix.errors import FactError, InvalidInput, NotFound
 from matrix.facts import format_datetime
 
 Reason = Literal["wrong_answer", "wrong_tier", "wrong_queue", "missing_fact", "outdated_source", "other"]
+ANSWER_WRONG = ("wrong_answer", "outdated_source")  # an unhelpful verdict about the answer, not the routing
 LABELLED_FACTS = ("severity", "issue_type", "signals", "billing_dispute_amount", "affected_accounts", "product_area")
 
 
 class Corrected(InputModel):
-    """What the agent would have decided: facts, the tier and the queue (each optional)."""
+    """What the agent would have decided: facts, the tier and the queue of the matrix (each optional), and the
+    helpdesk's own routing labels (``queue``, ``priority``, ``type``), which the routing model learns from."""
 
     facts: dict[str, Any] = Field(default_factory=dict)
     tier: str | None = Field(None, min_length=1, max_length=20)
     queue: str | None = Field(None, min_length=1, max_length=100)
+    routing: dict[Literal["queue", "priority", "type"], Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=dict
+    )
 
 
 class FeedbackIn(InputModel):
@@ -121,7 +126,49 @@ class FeedbackStore:
                 problem = f"corrected.queue: {c.queue!r} is not a queue of the matrix in force"
                 raise InvalidInput(problem, "corrected.queue")
             out["queue"] = c.queue
+        if c.routing:
+            out["routing"] = {label: value.strip() for label, value in sorted(c.routing.items())}
         return out
+
+    # -- what the models learn from --------------------------------------------------------------------------------
+    def routing_count(self) -> int:
+        """How many corrections name routing labels (the routing model refits when it changes)."""
+        q = select(func.count()).select_from(feedback).where(feedback.c.corrected.like('%"routing"%'))
+        with self.engine.connect() as con:
+            return int(con.execute(q).scalar() or 0)
+
+    def routing_examples(self) -> list[tuple[str, dict[str, str]]]:
+        """(ticket text, corrected routing labels) of every correction, the latest per decision."""
+        q = (
+            select(feedback.c.decision_id, feedback.c.corrected, decisions.c.subject, decisions.c.body)
+            .join(decisions, decisions.c.id == feedback.c.decision_id)
+            .where(feedback.c.corrected.like('%"routing"%'), decisions.c.body.is_not(None))
+            .order_by(feedback.c.id)
+        )
+        with self.engine.connect() as con:
+            latest = {r[0]: r for r in con.execute(q).all()}
+        out = []
+        for _, corrected, subject, body in latest.values():
+            labels = json.loads(corrected).get("routing", {})
+            if labels:
+                out.append(("\n\n".join(p for p in (subject, body) if p), labels))
+        return out
+
+    def verdict_count(self) -> int:
+        with self.engine.connect() as con:
+            return int(con.execute(select(func.count()).select_from(feedback)).scalar() or 0)
+
+    def verdicts(self) -> list[tuple[float, bool]]:
+        """(the confidence model's log-odds, whether the agent found the answer right) for every verdict about an
+        answer: helpful, or unhelpful because the answer was wrong or outdated (a wrong tier says nothing of it)."""
+        q = (
+            select(decisions.c.answer_score, feedback.c.helpful, feedback.c.reason)
+            .join(decisions, decisions.c.id == feedback.c.decision_id)
+            .where(decisions.c.answer_score.is_not(None))
+        )
+        with self.engine.connect() as con:
+            rows = con.execute(q).all()
+        return [(float(z), bool(ok)) for z, ok, reason in rows if ok or reason in ANSWER_WRONG]
 
     # -- reading -------------------------------------------------------------------------------------------------
     def _rows(self, restrict: str | None, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -200,7 +247,8 @@ def _case(r: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
     facts = {k: v for k, v in decision["facts"].items() if k in LABELLED_FACTS} if confirmed else {}
     facts.update({k: v for k, v in corrected.get("facts", {}).items() if k in LABELLED_FACTS})
     tier = corrected.get("tier") or (decision["tier"] if confirmed or r["reason"] == "wrong_queue" else None)
-    queue = corrected.get("queue") or (decision["queue"] if confirmed or r["reason"] == "wrong_tier" else None)
+    # The set's routing labels are the helpdesk's own (FORMAT.md): what the agent corrected them to.
+    routing = corrected.get("routing", {})
     return {
         "id": f"feedback-{r['id']}",
         "subject": decision["subject"],
@@ -215,9 +263,9 @@ def _case(r: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
             "relevant_source_ids": None,
             "answer_sentences": None,
             "reference_answer": r["answer_sent"],
-            "queue": queue,
-            "priority": None,
-            "type": None,
+            "queue": routing.get("queue"),
+            "priority": routing.get("priority"),
+            "type": routing.get("type"),
             "tier": tier,
             "expected_facts": facts or None,
             "category": f"feedback_{r['reason'] or 'helpful'}",

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assist.answer import Answer, extractive_answer, llm_answer
-from assist.confidence import confidence, term_coverage
+from assist.confidence import Recalibration, confidence, confidence_signals, score, term_coverage
 from assist.decision_log import DecisionLog
 from assist.infer import Inferred, infer_facts
 from assist.llm import LLM
@@ -73,6 +73,7 @@ class Pipeline:
     log: DecisionLog
     llm: LLM | None = None
     options: PipelineOptions = PipelineOptions()
+    recalibration: Recalibration | None = None  # agents' verdicts on answers; None: the TechQA calibration as is
 
     def with_llm(self, llm: LLM | None) -> Pipeline:
         """The same pipeline answering with another LLM client (or extractively, with None)."""
@@ -92,7 +93,7 @@ class Pipeline:
         vector, chunks = self.retrieve(query, ticket.account_id, products)
         retrieved = time.perf_counter()
         answer = self.answer(query, chunks)
-        kb_conf, missing = self.confidence(query, ticket.account_id, chunks, answer)
+        kb_conf, missing, z = self.confidence(query, ticket.account_id, chunks, answer)
         answered = time.perf_counter()
         facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb_conf, missing)
         decision = evaluate(matrix, facts.values, now)
@@ -108,6 +109,7 @@ class Pipeline:
             deflected,
             (redact_text(ticket.subject) if ticket.subject else None, redact_text(ticket.body)),
             {name: facts.values[name] for name in ticket.facts if name in facts.values},
+            z,
         )
         result = AssistResult.model_validate(
             {
@@ -148,11 +150,16 @@ class Pipeline:
 
     def confidence(
         self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer
-    ) -> tuple[float, list[str]]:
-        """kb_confidence, and the question's specific terms the cited source does not mention."""
+    ) -> tuple[float, list[str], float | None]:
+        """kb_confidence, the question's specific terms the cited source does not mention, and the model's
+        log-odds before recalibration (None without a cited answer): what an agent's verdict is later read
+        against."""
         specific = self.retriever.lexical.specific_terms(query, account)
         coverage, missing = term_coverage(specific, chunks, answer)
-        return confidence(chunks, answer, coverage), missing
+        params = self.recalibration.current() if self.recalibration else (1.0, 0.0)
+        kb_conf = confidence(chunks, answer, coverage, params)
+        signals = confidence_signals(chunks, answer, coverage)
+        return kb_conf, missing, (score(signals) if answer.citations and signals[0] else None)
 
     def facts(
         self,

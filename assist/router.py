@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from ingest.documents import TICKET_KINDS
 from ingest.store import KnowledgeStore
 
 LABELS = ("queue", "priority", "type")
+# Agents' routing corrections: (ticket text, {label: value}) pairs, and how many there are (cheap, checked often).
+Corrections = tuple[Callable[[], int], Callable[[], list[tuple[str, dict[str, str]]]]]
 
 
 @dataclass(frozen=True)
@@ -42,16 +45,23 @@ class HistoryRouter:
     """
 
     def __init__(
-        self, store: KnowledgeStore, min_examples: int = 20, recheck_seconds: float = 30.0, background: bool = True
+        self,
+        store: KnowledgeStore,
+        min_examples: int = 20,
+        recheck_seconds: float = 30.0,
+        background: bool = True,
+        corrections: Corrections | None = None,
     ) -> None:
         self.store = store
+        # Agents' corrections are training examples too: a ticket an agent re-routed is the best label there is.
+        self.corrections = corrections
         # A one-shot process (the CLI) fits nothing in the background: it would exit while a thread is inside
         # native code (BLAS, torch), which is how `assist ask` used to crash at exit.
         self.background = background
         self.min_examples = min_examples
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
-        self._fitted_for = -1
+        self._fitted_for: tuple[int, int] = (-1, -1)
         self._checked_at = -math.inf
         # (wording vectorizer shared by the labels, {label: (fitted models, mix weight, examples)}), swapped whole
         self._fitted: tuple[Any, dict[str, tuple[Any, float, int]]] = (None, {})
@@ -64,15 +74,19 @@ class HistoryRouter:
         if not self.background or time.monotonic() - self._checked_at < self.recheck_seconds:
             return
         self._checked_at = time.monotonic()
-        if self.store.count() == self._fitted_for or (self._fitting is not None and self._fitting.is_alive()):
+        if self._state() == self._fitted_for or (self._fitting is not None and self._fitting.is_alive()):
             return
         self._fitting = threading.Thread(target=self.fit, name="router-fit", daemon=True)
         self._fitting.start()
 
+    def _state(self) -> tuple[int, int]:
+        """What the models were fit on: the store's size and the number of agents' corrections."""
+        return self.store.count(), (self.corrections[0]() if self.corrections else 0)
+
     def fit(self) -> None:
-        """Fit on the store as it is now, unless the models already are for a store of this size."""
+        """Fit on the store and the corrections as they are now, unless the models already are for these."""
         with self._lock:
-            count = self.store.count()
+            count = self._state()
             if count == self._fitted_for:
                 return
             from threadpoolctl import threadpool_limits
@@ -95,6 +109,12 @@ class HistoryRouter:
             # first chunk's metadata (chunks shorten it).
             texts += [str(m.get("question") or d) for d, m in zip(page["documents"], page["metadatas"], strict=True)]
             metas += [dict(m) for m in page["metadatas"]]
+        if self.corrections:
+            corrected = self.corrections[1]()
+            if corrected:
+                texts += [text for text, _ in corrected]
+                vectors += list(self.store.embedder.embed([text for text, _ in corrected]))
+                metas += [labels for _, labels in corrected]
         models: dict[str, tuple[Any, float, int]] = {}
         # One wording vocabulary for every label (it reads no label): a request turns its text into features
         # once, not once per label — character n-grams of a long ticket are the costliest step of routing.

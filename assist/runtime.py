@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from assist.clock import Tracker
+from assist.confidence import Recalibration
 from assist.db import connect
 from assist.decision_log import DecisionLog
+from assist.feedback import FeedbackStore
 from assist.keys import KeyStore
 from assist.knowledge import KnowledgeBase
 from assist.llm import LLM, llm_from_settings
@@ -42,6 +44,7 @@ class Database:
     keys: KeyStore
     outbox: Outbox
     tracker: Tracker
+    feedback: FeedbackStore
 
 
 def open_database(settings: Settings) -> Database:
@@ -52,7 +55,9 @@ def open_database(settings: Settings) -> Database:
     # An older release kept an admin's replacement in the data dir: it seeds the store once.
     policy.seed(settings.matrix_path, settings.data_dir / "matrix.yaml")
     outbox = Outbox(engine, NotifyConfig.load(settings.notify_config, settings.zendesk))
-    return Database(engine, policy, DecisionLog(engine), KeyStore(engine), outbox, Tracker(engine, policy, outbox))
+    log = DecisionLog(engine)
+    tracker = Tracker(engine, policy, outbox)
+    return Database(engine, policy, log, KeyStore(engine), outbox, tracker, FeedbackStore(engine, log, policy))
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,10 @@ def open_runtime(
         embedder = embedder or MiniLMEmbedder(threads=settings.torch_threads)
         store = KnowledgeStore.open(settings.data_dir, embedder, settings.chroma_url)
     lexical = LexicalRetriever(store)
-    router = HistoryRouter(store, background=background)
+    # Agents' feedback teaches the routing model (their routing corrections) and the confidence calibration
+    # (their verdicts on answers) at the next refit.
+    fb = db.feedback
+    router = HistoryRouter(store, background=background, corrections=(fb.routing_count, fb.routing_examples))
     knowledge = KnowledgeBase(settings.data_dir, store, (lexical.refresh, router.refresh))
     pipeline = Pipeline(
         embedder=store.embedder,
@@ -91,6 +99,7 @@ def open_runtime(
         log=db.log,
         llm=llm_from_settings(settings) if llm is _UNSET else llm,  # type: ignore[arg-type]
         options=PipelineOptions(settings.retrieval_k, settings.deflection_threshold, frozenset(settings.link_hosts)),
+        recalibration=Recalibration(fb.verdict_count, fb.verdicts),
     )
     if settings.demo_kb:
         knowledge.seed_demo()

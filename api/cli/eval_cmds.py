@@ -158,12 +158,11 @@ def eval_export_feedback(
 ) -> None:
     """Agents' feedback as a labelled set (cases.jsonl in the FORMAT.md shape, labelled with what the agents
     confirmed or corrected) that `assist eval run` accepts; the knowledge stays in the service's store."""
-    from assist.feedback import FeedbackStore
     from assist.runtime import open_database
     from matrix.facts import parse_datetime
 
     with errors():
         start = parse_datetime("--since", since) if since else None
         db = open_database(settings(data_dir))
-        n = FeedbackStore(db.engine, db.log, db.policy).export(out, start)
+        n = db.feedback.export(out, start)
     typer.echo(f"wrote {n} cases to {out / 'cases.jsonl'}")

@@ -64,7 +64,8 @@ def _m6(con: Connection) -> None:
     # webhook events already handled, and the feedback rows.
     for table in (decisions, tickets, webhook_events, feedback):
         table.create(con, checkfirst=True)  # a new one in its latest shape; an older one gains the columns below
-    _add_columns(con, "decisions", {"subject": "TEXT", "body": "TEXT", "helpdesk_facts": "TEXT"})
+    columns = {"subject": "TEXT", "body": "TEXT", "helpdesk_facts": "TEXT", "answer_score": "FLOAT"}
+    _add_columns(con, "decisions", columns)
     _add_columns(con, "tickets", {"origin": "VARCHAR(30)"})
 
 

@@ -5,7 +5,7 @@ Changes to it are numbered migrations in ``assist.db.migrations``; never edit a 
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -29,6 +29,7 @@ decisions = Table(
     Column("subject", Text, nullable=True),
     Column("body", Text, nullable=True),
     Column("helpdesk_facts", Text, nullable=True),
+    Column("answer_score", Float, nullable=True),  # the confidence model's log-odds: verdicts recalibrate it
 )
 
 resolutions = Table(

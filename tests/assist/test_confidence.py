@@ -104,3 +104,20 @@ def test_the_service_says_which_quoted_terms_the_cited_source_lacks(tmp_path: Pa
     why = other.facts["kb_confidence"].source
     assert "does not mention amq9526e" in why and "amq9208e" not in why
     assert json.loads(quoted.model_dump_json())["confidence"] == quoted.confidence  # the body stays JSON
+
+
+def test_agents_verdicts_recalibrate_how_confidence_is_read() -> None:
+    from assist.confidence import Recalibration
+
+    verdicts: list[tuple[float, bool]] = []
+    recal = Recalibration(lambda: len(verdicts), lambda: list(verdicts), min_examples=30, recheck_seconds=0)
+    chunks = [_chunk("a", "alpha beta"), _chunk("b", "gamma")]
+    before = confidence(chunks, _answer("a"), 1.0, recal.current())
+    assert recal.current() == (1.0, 0.0)  # no verdicts: the shipped calibration as is
+    # Agents say answers the model was sure of are wrong half the time: confidence must come down.
+    verdicts += [(2.0, i % 2 == 0) for i in range(40)] + [(-2.0, False) for _ in range(20)]
+    after = confidence(chunks, _answer("a"), 1.0, recal.current())
+    assert after < before
+    # Verdicts of one kind only teach nothing.
+    verdicts[:] = [(2.0, True)] * 40
+    assert recal.current() == (1.0, 0.0)

@@ -99,3 +99,35 @@ def test_routing_learns_from_the_whole_question_not_the_shortened_chunk(
     router.fit()  # nothing changed: a no-op
     text = text.replace("ledger", "payroll")
     assert router.predict(embedder.embed([text])[0], text)["queue"].value == "People"
+
+
+def test_agents_corrections_teach_the_router_at_its_next_refit(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    # Past tickets know two queues; agents then re-route SFTP delivery tickets to a queue no past ticket has.
+    rows = [
+        {
+            "id": f"T-{i}",
+            "subject": "Invoice question" if i % 2 else "Login problem",
+            "body": "Our invoice total looks wrong this month." if i % 2 else "Users cannot sign in with SSO.",
+            "answer": "Fixed.",
+            "account_id": "acme",
+            "queue": "Billing" if i % 2 else "Identity",
+        }
+        for i in range(30)
+    ]
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest(TicketsConnector(path), tmp_path / "kb", embedder, progress=False)
+    corrections: list[tuple[str, dict[str, str]]] = []
+    router = HistoryRouter(
+        KnowledgeStore.open(tmp_path / "kb", embedder),
+        background=False,
+        corrections=(lambda: len(corrections), lambda: list(corrections)),
+    )
+    text = "The scheduled report never reached our SFTP server last night."
+    vector = embedder.embed([text])[0]
+    router.fit()
+    assert router.predict(vector, text)["queue"].value in ("Billing", "Identity")
+    for i in range(12):
+        corrections.append((f"SFTP delivery of the daily export failed again ({i}).", {"queue": "Integrations"}))
+    router.fit()  # the corrections changed: it refits, and the agents' queue is now a class it can predict
+    assert router.predict(vector, text)["queue"].value == "Integrations"

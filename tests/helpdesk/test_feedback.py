@@ -101,3 +101,20 @@ def test_export_since_a_time_keeps_only_later_feedback(desk: Desk, tmp_path: Pat
 
     db = desk.runtime.db
     assert FeedbackStore(db.engine, db.log, db.policy).export(tmp_path, parse_datetime("since", since)) == 0
+
+
+def test_corrections_and_verdicts_reach_what_the_models_learn_from(desk: Desk) -> None:
+    fb = desk.runtime.db.feedback
+    routed, verdicts = fb.routing_count(), len(fb.verdicts())
+    result = _assist(desk, "acme", ticket_id="FB-4")
+    body = {"helpful": False, "reason": "wrong_queue", "corrected": {"routing": {"queue": "Integrations"}}}
+    assert _feedback(desk, "acme", result["decision_id"], body).status_code == 201
+    assert fb.routing_count() == routed + 1
+    text, labels = fb.routing_examples()[-1]
+    assert labels == {"queue": "Integrations"} and "CSV" in text
+    bad = {"helpful": False, "reason": "wrong_queue", "corrected": {"routing": {"team": "x"}}}
+    assert _feedback(desk, "acme", result["decision_id"], bad).status_code == 422
+    # A verdict on the answer (helpful, or wrong/outdated answer) is a calibration example; a wrong queue is not.
+    assert len(fb.verdicts()) == verdicts
+    assert _feedback(desk, "acme", result["decision_id"], {"helpful": True}).status_code == 201
+    assert len(fb.verdicts()) == verdicts + (1 if result["citations"] else 0)
