@@ -79,6 +79,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"can'?t (?:open|access|reach) (?:the )?app",
             r"\b5\d\d (?:errors?|service|gateway|bad gateway)",
             r"\b(?:return(?:s|ing)?|with|fail(?:s|ing)? with) 50[234]\b",
+            r"degraded (?:performance|service)|\bis there an incident\b",
         ],
         "de": [r"ausfall", r"ausgefallen", r"nicht erreichbar", r"lädt nicht"],
         "fr": [r"\bpanne\b", r"indisponible", r"inaccessible", r"ne (?:charge|répond) (?:pas|plus)"],
@@ -88,18 +89,40 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
         "en": [
             r"all (?:our |of our )?(?:customers|users|tenants)",
             r"every one of our customers|everyone is affected|widespread",
-            r"(?:multiple|several|many|\d+) (?:of our )?(?:customers|tenants|clients)",
+            r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
             r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
+            r"another (?:\w+ )?(?:company|customer)\b[^.!?\n]{0,80}\b(?:same|too|as well)",
+            # Their own customers feel it: the fault reaches past this account.
+            r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
+            r"to all (?:of )?our (?:\w+ )?customers",
         ],
         "de": [r"alle (?:unsere[rn]? )?kunden", r"mehrere kunden", r"für \d+ (?:unserer |unseren )?kunden"],
         "fr": [r"tous (?:nos )?clients", r"plusieurs clients", r"\d+ (?:de nos )?clients"],
         "es": [r"todos (?:nuestros )?clientes", r"varios clientes", r"\d+ (?:de nuestros )?clientes"],
     },
     "reproducible": {
-        "en": [r"reproduc", r"every time", r"consistently", r"steps to reproduce", r"always (?:fails|happens)"],
-        "de": [r"reproduzierbar", r"jedes mal"],
-        "fr": [r"reproductible", r"à chaque fois"],
-        "es": [r"reproducible", r"cada vez"],
+        "en": [
+            r"reproduc",
+            r"every time",
+            r"consistently",
+            r"steps to reproduce",
+            r"always (?:fails|happens)",
+            # The customer checked it does not go away: tried again, elsewhere, another way, with the same result.
+            r"same (?:result|thing|error|problem|behaviou?r)",
+            r"\b(?:twice|three times|several times|again and again)\b",
+            r"\btried\b[^.!?\n]{0,60}\b(?:and|,)\b[^.!?\n]{0,60}",
+            r"\b(?:also|even) (?:over|on|with|in|from) (?:a |another |our |the |mobile )",
+            r"every (?:call|request|page|run|sync|attempt|upload|export)",
+        ],
+        "de": [
+            r"reproduzierbar",
+            r"jedes mal",
+            r"immer (?:das |dasselbe |der |die )?gleiche",
+            r"zweimal",
+            r"immer wieder",
+        ],
+        "fr": [r"reproductible", r"à chaque fois", r"même (?:résultat|erreur|problème)", r"deux fois"],
+        "es": [r"reproducible", r"cada vez", r"mismo (?:resultado|error|problema)", r"dos veces"],
     },
     "confirmed_defect": {
         "en": [r"confirmed (?:bug|defect)", r"known (?:bug|defect|issue)", r"\bregression\b"],
@@ -140,6 +163,112 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
 ]
 
 
+# A billing dispute, in each language: the amount it is about is read next to these words.
+DISPUTE_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\bdisput",
+        r"overcharg",
+        r"(?:charged|billed) (?:us )?twice|double[- ](?:charged|billed)",
+        r"\brefund",
+        r"incorrect(?:ly)? (?:invoice|charge|billed|charged)|wrong (?:invoice|amount|charge)",
+        r"(?:cancel|void|correct) (?:the|this|that) invoice",
+    ],
+    "de": [r"bestreit", r"widerspr", r"erstatt", r"stornier", r"zu viel berechnet|doppelt (?:berechnet|abgebucht)"],
+    "fr": [r"contest", r"rembours", r"factur(?:é|e)e? (?:deux fois|en double|à tort)", r"annul(?:er|ez) la facture"],
+    "es": [r"disput", r"reembols", r"cobrad[oa]s? (?:dos veces|de más)", r"anul(?:ar|en) la factura", r"reclam"],
+}
+DISPUTE = [p for patterns in DISPUTE_BY_LANGUAGE.values() for p in patterns]
+_CURRENCY = r"[$€£]|usd|eur|gbp|chf|nok|sek|dkk"
+# An amount with its currency before or after it; a rate ("$3 per million") is a price, not an amount owed.
+_MONEY = re.compile(
+    rf"(?:(?P<c1>{_CURRENCY})\s?(?P<n1>\d[\d,.']*\d|\d)|(?P<n2>\d[\d,.']*\d|\d)\s?(?P<c2>{_CURRENCY}|euros?|dollars?)(?![a-z]))"
+    r"(?!\s*(?:per\b|/|an?\s|each\b|pro\b|par\b|por\b))",
+    re.IGNORECASE,
+)
+
+# What a known defect looks like in the knowledge it was retrieved from (a known-issue article, an engineer's
+# Slack reply), and what a documented workaround looks like next to it.
+DEFECT_MARKERS = [
+    r"known issue",
+    r"confirmed(?:,)? (?:defect|bug)",
+    r"\bthat'?s a bug\b|bug on our side",
+    r"\beng-\d+\b",
+    r"until the fix ships|no fix (?:date|yet)",
+]
+FIXED_MARKERS = [
+    r"status:\W*(?:fixed|resolved)",
+    r"\bfixed in\b",
+    r"\b(?:was|been|is now|got) fixed\b",
+    r"\bfix (?:has )?(?:shipped|released|deployed|went out)",
+    r"\bresolved in \d",
+]
+WORKAROUND_MARKERS = [r"workaround:\W*yes", r"\bas a workaround\b", r"\bworkaround\b"]
+NO_WORKAROUND = [r"\bno (?:\w+ )?workarounds?\b", r"workaround:\W*no\b", r"without (?:a |any )?workaround"]
+DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same problem
+
+
+def _amount(number: str) -> float:
+    """ "12,600" -> 12600, "1.234,56" -> 1234.56, "1.50" -> 1.5: the last separator followed by two digits (or
+    any separator when both kinds appear) is the decimal point; the others group thousands."""
+    digits = number.replace("'", "")
+    last = max(digits.rfind(","), digits.rfind("."))
+    decimal = last >= 0 and (("," in digits and "." in digits) or len(digits) - last - 1 == 2)
+    whole, frac = (digits[:last], digits[last + 1 :]) if decimal else (digits, "")
+    whole = whole.replace(",", "").replace(".", "")
+    return float(f"{whole}.{frac}") if frac else float(whole)
+
+
+def infer_dispute_amount(text: str) -> Inferred | None:
+    """The amount a billing dispute is about: the one in the sentence that disputes it, else the largest amount
+    the ticket names (the invoice). None when nothing is disputed or no amount is named."""
+    lowered = text.lower()
+    words = [m for p in DISPUTE for m in re.finditer(p, lowered)]
+    if not words:
+        return None
+    amounts = [(m.start(), m.group(0), _amount(m.group("n1") or m.group("n2"))) for m in _MONEY.finditer(text)]
+    if not amounts:
+        return None
+    for word in words:
+        start = max(lowered.rfind(c, 0, word.start()) for c in ".!?\n") + 1
+        ends = [i for i in (lowered.find(c, word.end()) for c in ".!?\n") if i >= 0]
+        end = min(ends) if ends else len(text)
+        near = [a for a in amounts if start <= a[0] < end]
+        if near:
+            _, shown, value = min(near, key=lambda a: abs(a[0] - word.start()))
+            return Inferred(value, f"disputed amount '{shown.strip()}' next to '{_word_at(lowered, word.start())}'")
+    _, shown, value = max(amounts, key=lambda a: a[2])
+    return Inferred(value, f"'{_word_at(lowered, words[0].start())}' of the invoice of '{shown.strip()}'")
+
+
+def _word_at(text: str, start: int) -> str:
+    found = re.match(r"[\w'-]+", text[start:])
+    return found.group(0) if found else text[start : start + 12]
+
+
+def known_defect(similar: list[ScoredChunk]) -> dict[str, str]:
+    """``confirmed_defect`` or ``documented_fix`` from the knowledge closest to the ticket (the most similar of its
+    best three chunks, read with every retrieved chunk of the same source): a help-center article titled as a known
+    issue, or an engineer confirming a bug in a Slack thread or a past ticket. With a workaround written down it is
+    a documented fix (support can resolve it); without one, a confirmed defect (the matrix sends those to
+    engineering). A fixed issue is neither."""
+    near = [c for c in similar[:3] if c.similarity is not None]
+    if not near:
+        return {}
+    best = max(near, key=lambda c: c.similarity or 0.0)
+    if (best.similarity or 0.0) < DEFECT_SIMILARITY:
+        return {}
+    text = "\n".join(c.text.lower() for c in similar if c.source_id == best.source_id)
+    # An article that only links to a known issue is not one: for a help-center article, its title says it.
+    is_doc = best.metadata.get("source") == "docs"
+    marker = _find(DEFECT_MARKERS, str(best.metadata.get("title", "")).lower() if is_doc else text)
+    if marker is None or _find(FIXED_MARKERS, text):
+        return {}
+    where = f"{best.metadata.get('source')}:{best.source_id} ('{marker}')"
+    if _find(WORKAROUND_MARKERS, text) and not _find(NO_WORKAROUND, text):
+        return {"documented_fix": f"known issue with a workaround in {where}"}
+    return {"confirmed_defect": f"known defect without a workaround in {where}"}
+
+
 @dataclass(frozen=True)
 class Inferred:
     value: Any
@@ -163,7 +292,7 @@ def infer_severity(signals: dict[str, str], issue_type: str | None) -> Inferred 
     S1 production down across customers or data or security at risk; S2 a service down or a defect hurting
     several customers; S4 a question or a wish. Anything else is left unset: the matrix's default applies and the
     decision lists it as assumed, for the agent to set."""
-    words = lambda *names: ", ".join(f"{n} '{signals[n]}'" for n in names if n in signals)  # noqa: E731
+    words = lambda *names: ", ".join(f"{n} {signals[n]}" for n in names if n in signals)  # noqa: E731
     if "data_loss" in signals or "security_incident" in signals:
         return Inferred("S1", "data or security at risk: " + words("data_loss", "security_incident"))
     if "outage" in signals and "multi_customer_impact" in signals:
@@ -180,14 +309,18 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
     tickets."""
     lowered = text.lower()
     out: dict[str, Inferred] = {}
-    found = {name: hit for name, patterns in SIGNALS.items() if (hit := _find(patterns, lowered))}
+    found = {name: f"'{hit}'" for name, patterns in SIGNALS.items() if (hit := _find(patterns, lowered))}
+    found.update({k: v for k, v in known_defect(similar).items() if k not in found})
     if found:
-        out["signals"] = Inferred(frozenset(found), "keywords: " + ", ".join(f"'{h}'" for h in found.values()))
+        out["signals"] = Inferred(frozenset(found), "; ".join(f"{k}: {v}" for k, v in found.items()))
     for issue_type, patterns in ISSUE_TYPES:
         hit = _find(patterns, lowered)
         if hit:
             out["issue_type"] = Inferred(issue_type, f"keyword '{hit}'")
             break
+    amount = infer_dispute_amount(text)
+    if amount is not None:
+        out["billing_dispute_amount"] = amount
     severity = infer_severity(found, out["issue_type"].value if "issue_type" in out else None)
     if severity is not None:
         out["severity"] = severity
