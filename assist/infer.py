@@ -163,6 +163,44 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
 ]
 
 
+# Something is not working (severity S3 at least), and a question or a wish (S4), in each language.
+PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\berrors?\b",
+        r"\bfail(?:s|ed|ing|ure)?\b",
+        r"\bbroken\b|\bbug\b",
+        r"not working|(?:doesn'?t|does not|don'?t|do not|stopped) work",
+        r"timed? ?out|\b(?:http|status|returns?|returning|with|got|gets|getting|into) [45]\d\ds?\b|\b[45]\d\d errors?",
+        r"\bwrong\b|\bincorrect\b|mismatch|(?:doesn'?t|don'?t|do not|does not) match",
+        r"different (?:numbers|totals|daily|values)",
+        r"\bstuck\b|\bmissing\b|\bduplicates?\b",
+        r"\b(?:can'?t|cannot|unable to)\b",
+        r"keeps? (?:failing|creating|attaching|returning|showing)",
+    ],
+    "de": [
+        r"fehler",
+        r"funktioniert (?:nicht|nicht mehr)|geht nicht",
+        r"\bfalsch",
+        r"(?:kann|können) nicht",
+        r"stimmt nicht",
+        r"doppelt",
+    ],
+    "fr": [r"erreur", r"ne (?:fonctionne|marche) (?:pas|plus)", r"échou", r"impossible de", r"incorrect", r"en double"],
+    "es": [r"\berror", r"no funciona", r"\bfalla", r"no (?:puedo|podemos)", r"incorrect", r"duplicad"],
+}
+QUESTION_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\?",
+        r"\bhow (?:do|can|to|does)\b|\bwhere (?:do|can|is|are)\b|\bwhich\b|\bis there a way\b",
+        r"\b(?:we'?d|we would|i'?d|i would) like\b|\b(?:can|could) (?:we|you|i)\b|\bis it possible\b",
+    ],
+    "de": [r"\?", r"\bwie\b|\bwo\b|gibt es", r"möchten|würden gern|können wir|könnten sie"],
+    "fr": [r"\?", r"\bcomment\b|\boù\b|est-ce que", r"voudrions|aimerions|pouvons-nous|est-il possible"],
+    "es": [r"[?¿]", r"\bcómo\b|\bdónde\b", r"quisiéramos|nos gustaría|podemos|es posible"],
+}
+PROBLEM = [p for patterns in PROBLEM_BY_LANGUAGE.values() for p in patterns]
+QUESTION = [p for patterns in QUESTION_BY_LANGUAGE.values() for p in patterns]
+
 # A billing dispute, in each language: the amount it is about is read next to these words.
 DISPUTE_BY_LANGUAGE: dict[str, list[str]] = {
     "en": [
@@ -287,20 +325,30 @@ def _find(patterns: list[str], text: str) -> str | None:
     return None
 
 
-def infer_severity(signals: dict[str, str], issue_type: str | None) -> Inferred | None:
-    """Severity by the matrix's definitions, from the signals found (and their words, as evidence):
-    S1 production down across customers or data or security at risk; S2 a service down or a defect hurting
-    several customers; S4 a question or a wish. Anything else is left unset: the matrix's default applies and the
-    decision lists it as assumed, for the agent to set."""
+def infer_severity(
+    signals: dict[str, str], issue_type: str | None, text: str = "", disputed: bool = False
+) -> Inferred | None:
+    """Severity by the matrix's definitions, with its evidence: S1 production down across customers or data or
+    security at risk; S2 a service down, or a known defect with no workaround; S3 something not working for this
+    customer (an error, a wrong number, a disputed invoice); S4 a question or a wish. Nothing of these in the
+    words: left unset, so the matrix's default applies and the decision lists it as assumed, for the agent."""
     words = lambda *names: ", ".join(f"{n} {signals[n]}" for n in names if n in signals)  # noqa: E731
     if "data_loss" in signals or "security_incident" in signals:
         return Inferred("S1", "data or security at risk: " + words("data_loss", "security_incident"))
     if "outage" in signals and "multi_customer_impact" in signals:
         return Inferred("S1", "down for several customers: " + words("outage", "multi_customer_impact"))
-    if "outage" in signals or ("confirmed_defect" in signals and "multi_customer_impact" in signals):
-        return Inferred("S2", "service down or a defect across customers: " + words("outage", "confirmed_defect"))
-    if issue_type in ("how_to", "feature_request") and not signals:
-        return Inferred("S4", f"a {issue_type.replace('_', ' ')} with no sign of an incident")
+    if "outage" in signals or "confirmed_defect" in signals:
+        return Inferred("S2", "service down or a defect with no workaround: " + words("outage", "confirmed_defect"))
+    if issue_type == "feature_request":
+        return Inferred("S4", "a feature request")
+    lowered = text.lower()
+    if disputed:
+        return Inferred("S3", "a disputed invoice")
+    problem = _find(PROBLEM, lowered)
+    if problem:
+        return Inferred("S3", f"something is not working: '{problem}'")
+    if issue_type == "how_to" or _find(QUESTION, lowered):
+        return Inferred("S4", "a question, with no sign that anything is broken")
     return None
 
 
@@ -321,7 +369,8 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
     amount = infer_dispute_amount(text)
     if amount is not None:
         out["billing_dispute_amount"] = amount
-    severity = infer_severity(found, out["issue_type"].value if "issue_type" in out else None)
+    issue_type = out["issue_type"].value if "issue_type" in out else None
+    severity = infer_severity(found, issue_type, text, amount is not None)
     if severity is not None:
         out["severity"] = severity
     for product in products:
