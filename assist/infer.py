@@ -136,6 +136,9 @@ SIGNALS: dict[str, list[str]] = {
     for name, by_language in SIGNALS_BY_LANGUAGE.items()
 }
 
+# The first type whose words appear wins, so the order goes from the most specific to the most general. A billing
+# product's tickets all mention invoices: billing words decide only when nothing more specific does, except a
+# dispute, which is billing whatever else it says.
 ISSUE_TYPES: list[tuple[str, list[str]]] = [
     # Not the bare word "security": "what security features do you offer?" is a question, not an incident.
     (
@@ -149,17 +152,68 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"unauthori[sz]ed",
         ],
     ),
-    ("data_integrity", [r"data loss", r"corrupt", r"missing (?:data|records)", r"duplicate records"]),
-    ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding"]),
-    ("billing", [r"invoice", r"billing", r"charged", r"refund", r"payment", r"subscription", r"pricing"]),
-    ("integration", [r"\bapi\b", r"webhook", r"integration", r"\bsso\b", r"saml", r"oauth", r"connector", r"\bsdk\b"]),
-    ("account", [r"password reset", r"\blog ?in\b", r"locked out", r"\bmfa\b", r"2fa", r"user access", r"permission"]),
+    (
+        "data_integrity",
+        [
+            r"data loss",
+            r"corrupt",
+            r"missing (?:data|records|events|rows|usage)",
+            r"duplicat(?:e|ed) (?:records|events|rows|customers?|invoices?)",
+            r"over-?count|double[- ]count|counted twice|(?:higher|lower) than (?:our|expected|it should)",
+            r"(?:numbers|totals|counts) (?:don'?t|do not) match",
+            r"doppelt|stimmt nicht|en double|duplicad",
+        ],
+    ),
+    ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding", r"ausfall", r"\bpanne\b", r"caída"]),
+    ("billing", [r"\bdisput", r"overcharg", r"\brefund", r"widerspr|erstatt|rembours|contest|reembols"]),
     (
         "feature_request",
         [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add", r"\bwishlist\b"],
     ),
-    ("bug", [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working"]),
-    ("how_to", [r"\bhow (?:do|can|to)\b", r"where (?:do|can|is)", r"is there a way", r"\bconfigure\b", r"\bsetup\b"]),
+    (
+        "how_to",
+        [
+            r"\bhow (?:do|can|to)\b",
+            r"where (?:do|can|is)",
+            r"is there a way",
+            r"\bconfigure\b",
+            r"\bsetup\b",
+            r"\bwie\b|comment|cómo",
+        ],
+    ),
+    (
+        "account",
+        [
+            r"password reset",
+            r"\blog ?in\b|sign[- ]?in",
+            r"locked out",
+            r"\bmfa\b",
+            r"2fa",
+            r"user access",
+            r"permission",
+            r"\binvit",
+            r"\broles?\b",
+        ],
+    ),
+    (
+        "bug",
+        [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working", r"fehler|erreur"],
+    ),
+    (
+        "integration",
+        [
+            r"\bapi\b",
+            r"webhook",
+            r"integration",
+            r"\bsso\b",
+            r"saml",
+            r"\bscim\b",
+            r"oauth",
+            r"connector",
+            r"\bsdk\b",
+        ],
+    ),
+    ("billing", [r"invoice", r"billing", r"charged", r"payment", r"subscription", r"pricing", r"rechnung|factur"]),
 ]
 
 
