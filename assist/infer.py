@@ -107,22 +107,32 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"consistently",
             r"steps to reproduce",
             r"always (?:fails|happens)",
+            # It fails every time, for everything of a kind, or again: not a one-off.
+            r"\b(?:every|each|all)\b[^.!?\n]{0,50}\b(?:fail|reject|error|time[sd]? ?out|break|crash|return)",
+            r"\b(?:fail|reject|error|broke|timing out)\w*\b[^.!?\n]{0,30}\b(?:every|each) "
+            r"(?:time|day|night|morning|run|hour)",
+            r"\b(?:fail\w*|broken|timing out|rejected|errors?) again\b|\bagain\b[^.!?\n]{0,20}\b(?:fail|error|broken)",
+            r"\b(?:returns?|returning|gets?|getting) (?:an? )?(?:http )?[45]\d\d\b",
             # The customer checked it does not go away: tried again, elsewhere, another way, with the same result.
             r"same (?:result|thing|error|problem|behaviou?r)",
-            r"\b(?:twice|three times|several times|again and again)\b",
             r"\btried\b[^.!?\n]{0,60}\b(?:and|,)\b[^.!?\n]{0,60}",
             r"\b(?:also|even) (?:over|on|with|in|from) (?:a |another |our |the |mobile )",
-            r"every (?:call|request|page|run|sync|attempt|upload|export)",
         ],
         "de": [
             r"reproduzierbar",
-            r"jedes mal",
-            r"immer (?:das |dasselbe |der |die )?gleiche",
-            r"zweimal",
-            r"immer wieder",
+            r"jedes mal|immer wieder|immer (?:das |dasselbe |der |die )?gleiche",
+            r"\bjede[nrs]?\b[^.!?\n]{0,50}(?:fehl|schlägt|bricht|abgelehnt)",
         ],
-        "fr": [r"reproductible", r"à chaque fois", r"même (?:résultat|erreur|problème)", r"deux fois"],
-        "es": [r"reproducible", r"cada vez", r"mismo (?:resultado|error|problema)", r"dos veces"],
+        "fr": [
+            r"reproductible",
+            r"à chaque fois|même (?:résultat|erreur|problème)",
+            r"\b(?:chaque|tous|toutes)\b[^.!?\n]{0,50}(?:échou|erreur|rejet)",
+        ],
+        "es": [
+            r"reproducible",
+            r"cada vez|\bsiempre\b|mismo (?:resultado|error|problema)",
+            r"\b(?:cada|todas?|todos)\b[^.!?\n]{0,50}(?:fall|error|rechaz|devuelv)",
+        ],
     },
     "confirmed_defect": {
         "en": [r"confirmed (?:bug|defect)", r"known (?:bug|defect|issue)", r"\bregression\b"],
@@ -337,25 +347,51 @@ def _word_at(text: str, start: int) -> str:
     return found.group(0) if found else text[start : start + 12]
 
 
-def known_defect(similar: list[ScoredChunk]) -> dict[str, str]:
-    """``confirmed_defect`` or ``documented_fix`` from the knowledge closest to the ticket (the most similar of its
-    best three chunks, read with every retrieved chunk of the same source): a help-center article titled as a known
-    issue, or an engineer confirming a bug in a Slack thread or a past ticket. With a workaround written down it is
-    a documented fix (support can resolve it); without one, a confirmed defect (the matrix sends those to
-    engineering). A fixed issue is neither."""
-    near = [c for c in similar[:3] if c.similarity is not None]
+_ERROR_CODE = re.compile(r"\b[a-z]{2,4}-\d{3,5}\b")
+
+
+def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, str]:
+    """``documented_fix`` when the ticket quotes an error code and the knowledge closest to it (its best three
+    chunks, when close enough) explains that code: a help-center article, an answered past ticket, a Slack thread."""
+    codes = set(_ERROR_CODE.findall(text.lower()))
+    if not codes:
+        return {}
+    for chunk in similar[:3]:
+        if chunk.similarity is None or chunk.similarity < DEFECT_SIMILARITY:
+            continue
+        found = sorted(c for c in codes if c in chunk.text.lower())
+        if found:
+            where = f"{chunk.metadata.get('source')}:{chunk.source_id}"
+            return {"documented_fix": f"'{found[0]}' is explained in {where}"}
+    return {}
+
+
+def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, str]:
+    """``confirmed_defect`` or ``documented_fix`` from the knowledge closest to the ticket: a help-center article
+    titled as a known issue, or an engineer confirming a bug in a Slack thread or a past ticket. Read are the most
+    similar of the best three chunks, and any of them that quotes the ticket's own error code (each with every
+    retrieved chunk of its source). With a workaround written down it is a documented fix (support can resolve it);
+    without one, a confirmed defect (the matrix sends those to engineering). A fixed issue is neither."""
+    near = [c for c in similar[:3] if c.similarity is not None and c.similarity >= DEFECT_SIMILARITY]
     if not near:
         return {}
+    codes = set(_ERROR_CODE.findall(text.lower()))
     best = max(near, key=lambda c: c.similarity or 0.0)
-    if (best.similarity or 0.0) < DEFECT_SIMILARITY:
-        return {}
-    text = "\n".join(c.text.lower() for c in similar if c.source_id == best.source_id)
+    quoting = [c for c in near if codes & set(_ERROR_CODE.findall(c.text.lower()))]
+    for chunk in [best, *(c for c in quoting if c.source_id != best.source_id)]:
+        found = _defect_in(chunk, "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id))
+        if found:
+            return found
+    return {}
+
+
+def _defect_in(chunk: ScoredChunk, text: str) -> dict[str, str]:
     # An article that only links to a known issue is not one: for a help-center article, its title says it.
-    is_doc = best.metadata.get("source") == "docs"
-    marker = _find(DEFECT_MARKERS, str(best.metadata.get("title", "")).lower() if is_doc else text)
+    is_doc = chunk.metadata.get("source") == "docs"
+    marker = _find(DEFECT_MARKERS, str(chunk.metadata.get("title", "")).lower() if is_doc else text)
     if marker is None or _find(FIXED_MARKERS, text):
         return {}
-    where = f"{best.metadata.get('source')}:{best.source_id} ('{marker}')"
+    where = f"{chunk.metadata.get('source')}:{chunk.source_id} ('{marker}')"
     if _find(WORKAROUND_MARKERS, text) and not _find(NO_WORKAROUND, text):
         return {"documented_fix": f"known issue with a workaround in {where}"}
     return {"confirmed_defect": f"known defect without a workaround in {where}"}
@@ -412,7 +448,9 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
     lowered = text.lower()
     out: dict[str, Inferred] = {}
     found = {name: f"'{hit}'" for name, patterns in SIGNALS.items() if (hit := _find(patterns, lowered))}
-    found.update({k: v for k, v in known_defect(similar).items() if k not in found})
+    found.update({k: v for k, v in known_defect(similar, text).items() if k not in found})
+    if "confirmed_defect" not in found:
+        found.update({k: v for k, v in documented_code(text, similar).items() if k not in found})
     if found:
         out["signals"] = Inferred(frozenset(found), "; ".join(f"{k}: {v}" for k, v in found.items()))
     for issue_type, patterns in ISSUE_TYPES:
