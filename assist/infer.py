@@ -453,10 +453,10 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
         found.update({k: v for k, v in documented_code(text, similar).items() if k not in found})
     if found:
         out["signals"] = Inferred(frozenset(found), "; ".join(f"{k}: {v}" for k, v in found.items()))
-    for issue_type, patterns in ISSUE_TYPES:
+    for kind, patterns in ISSUE_TYPES:
         hit = _find(patterns, lowered)
         if hit:
-            out["issue_type"] = Inferred(issue_type, f"keyword '{hit}'")
+            out["issue_type"] = Inferred(kind, f"keyword '{hit}'")
             break
     amount = infer_dispute_amount(text)
     if amount is not None:
