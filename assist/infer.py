@@ -242,7 +242,7 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"keeps? (?:failing|creating|attaching|returning|showing)",
     ],
     "de": [
-        r"fehler",
+        r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
         r"funktioniert (?:nicht|nicht mehr)|geht nicht",
         r"\bfalsch",
         r"(?:kann|können) nicht",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assist.infer import infer_facts
+from assist.retrieval import ScoredChunk
 
 
 @pytest.mark.parametrize(
@@ -15,7 +16,8 @@ from assist.infer import infer_facts
         ("Possible phishing email pretending to be your billing team", "security", {"security_incident"}),
         # Look-alikes: the word "security" or "breach" without an incident.
         ("What security features does the enterprise plan include?", None, set()),
-        ("How do I configure the security settings for SSO?", "integration", set()),
+        ("How do I configure the security settings for SSO?", "how_to", set()),
+        ("We were charged twice for October, please refund us", "billing", set()),  # "twice" is no reproduction
         ("Ticket 4411 is close to an SLA breach, please reply", None, set()),
         ("Is a late invoice a breach of contract on your side?", "billing", set()),
         ("Our dashboard has been down since 9am for all our users", "outage", {"outage", "multi_customer_impact"}),
@@ -34,18 +36,21 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
     [
         ("Für 37 unserer Kunden fehlen sämtliche Events vom 18.11.", {"data_loss", "multi_customer_impact"}, "S1"),
         ("Événements acceptés puis disparus pour notre client", {"data_loss"}, "S1"),
-        ("La API no está disponible: cada llamada devuelve 503 desde las 9:00", {"outage"}, "S2"),
+        ("La API no está disponible: cada llamada devuelve 503 desde las 9:00", {"outage", "reproducible"}, "S2"),
         ("We accidentally pushed a live API key to a public GitHub repo", {"security_incident"}, "S1"),
         (
             "Since 05:10 UTC every call fails with 503; two other companies see it too",
-            {"outage", "multi_customer_impact"},
+            {"outage", "multi_customer_impact", "reproducible"},
             "S1",
         ),
         ("How do I add a new user to our organization?", set(), "S4"),
-        # Look-alikes: a single timeout, a scroll, a login of one user are no incident, and say nothing of severity.
-        ("The export request timed out once for a large report", set(), None),
+        # Look-alikes: a single timeout, a scroll, a login of one user are no incident: at most something not
+        # working for this customer (S3), or nothing said at all.
+        ("The export request timed out once for a large report", set(), "S3"),
         ("Scroll down to the invoice list and click the invoice number", set(), None),
-        ("I can't log in since I changed my password", set(), None),
+        ("I can't log in since I changed my password", set(), "S3"),
+        ("Die Synchronisation schlägt jede Nacht fehl, immer wieder", {"reproducible"}, "S3"),
+        ("Où puis-je télécharger nos factures ?", set(), "S4"),
     ],
 )
 def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
@@ -56,3 +61,47 @@ def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
     assert (facts["severity"].value if "severity" in facts else None) == severity
     if severity is not None:
         assert facts["severity"].source  # the words it read, for the agent to check
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("We received an invoice for $12,600 at $3 per million events. We dispute the full invoice.", 12600),
+        ("Invoice for $184,000; our order form says $144,000. We dispute the $40,000 difference.", 40000),
+        ("Rechnung über USD 19,380 erhalten. Bitte stornieren und erstatten Sie den vollen Betrag.", 19380),
+        ("Nous contestons la facture de 1.234,56 € reçue hier.", 1234.56),
+        ("How do refunds work on annual plans?", None),  # a question about disputes names no amount
+        ("Our invoice for $900 arrived, thanks!", None),  # an amount without a dispute
+    ],
+)
+def test_the_disputed_amount_is_read_next_to_the_dispute(text: str, amount: float | None) -> None:
+    facts = infer_facts(text, [])
+    assert (facts["billing_dispute_amount"].value if "billing_dispute_amount" in facts else None) == amount
+    if amount is not None:
+        assert facts["severity"].value == "S3" and "billing_dispute_amount" in facts
+
+
+def _chunk(source: str, source_id: str, text: str, similarity: float, title: str = "") -> ScoredChunk:
+    meta = {"source": source, "source_id": source_id, "title": title}
+    return ScoredChunk(f"{source_id}#0", text, meta, 0.5, {"dense": 1}, similarity)
+
+
+def test_known_defects_and_documented_fixes_come_from_the_closest_knowledge() -> None:
+    text = "Every invite fails with TP-0105 even though it is ten minutes old."
+    thread = _chunk("slack", "eng/1", "confirmed defect, ENG-4950. no workaround, fix in 2026.12", 0.62)
+    quoting = _chunk("slack", "eng/1", "new hire gets TP-0105 on a fresh invite", 0.55)
+    article = _chunk("docs", "users.md", "TP-0105 means the invitation expired: resend it.", 0.66, "Managing users")
+    # The closest source explains the code, but a close thread quoting the same code confirms a defect with no
+    # workaround: that decides.
+    signals = infer_facts(text, [article, thread, quoting])["signals"].value
+    assert "confirmed_defect" in signals and "documented_fix" not in signals
+    # Without the thread, the article that explains the code is a documented fix.
+    signals = infer_facts(text, [article])["signals"].value
+    assert "documented_fix" in signals and "confirmed_defect" not in signals
+    # A known-issue article with a workaround is a documented fix; a fixed one is neither; a far one says nothing.
+    known = _chunk("docs", "ki.md", "Status: Open. Workaround: Yes, use an export.", 0.7, "Known issue: CSV uses UTC")
+    assert "documented_fix" in infer_facts("CSV totals differ", [known])["signals"].value
+    fixed = _chunk("slack", "eng/2", "that's a bug, ENG-1. fixed in 2026.11", 0.8)
+    assert "signals" not in infer_facts("CSV totals differ", [fixed])
+    far = _chunk("slack", "eng/3", "confirmed defect, ENG-7", 0.3)
+    assert "signals" not in infer_facts("CSV totals differ", [far])
