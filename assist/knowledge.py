@@ -60,11 +60,12 @@ class KnowledgeBase:
             registry.close()
 
     def seed_demo(self) -> None:
-        """The bundled TechQA slice, when the knowledge base is empty (first start of the demo)."""
-        from assist.demo import demo_connector
+        """The bundled demo knowledge base, when the knowledge base is empty (first start of the demo)."""
+        from assist.demo import demo_connectors
 
         if self.store.count() == 0:
-            self.ingest(demo_connector(), progress=True)
+            for connector in demo_connectors():
+                self.ingest(connector, progress=True)
 
     def ingest_ticket_rows(self, rows: list[dict[str, Any]]) -> IngestResult:
         """Past tickets posted over the API go through the same connector, redaction and pipeline as files."""

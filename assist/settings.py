@@ -45,7 +45,7 @@ class Settings(BaseModel):
     # Helpdesk origins that may frame the sidebar and send it tickets, e.g. https://*.zendesk.com
     sidebar_origins: list[str] = Field(default_factory=list)
     notify_config: Path | None = None  # YAML mapping notification targets to endpoints (see assist/notify.py)
-    demo_kb: bool = True  # ingest the bundled TechQA slice on first start when the knowledge base is empty
+    demo_kb: bool = True  # ingest the bundled demo knowledge base on first start when the knowledge base is empty
     # How stale a process's view of the matrix in force may be: a replacement made by another worker or through
     # the API is seen within this many seconds (one indexed query per look).
     policy_refresh_seconds: float = Field(2.0, ge=0, le=300)
