@@ -45,7 +45,11 @@ class Registry:
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(accounts)")}
         if "zendesk_organization_id" not in columns:  # a data dir made before the Zendesk integration
-            self.db.execute("ALTER TABLE accounts ADD COLUMN zendesk_organization_id TEXT")
+            try:
+                self.db.execute("ALTER TABLE accounts ADD COLUMN zendesk_organization_id TEXT")
+            except sqlite3.OperationalError as exc:  # another process opening the registry added it first
+                if "duplicate column" not in str(exc):
+                    raise
 
     def close(self) -> None:
         self.db.close()

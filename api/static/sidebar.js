@@ -33,9 +33,18 @@ async function call(path, body) {
   return data;
 }
 
+// kb_confidence is a calibrated probability that the cited source answers the ticket: below even odds, the answer
+// is more likely wrong than right, so it is shown folded as "best matches", not as a reply to send.
+const CONFIDENT = 0.5;
+
 function render(data) {
   last = data;
   $("result").classList.remove("hidden");
+  const confident = data.answer.text && data.confidence >= CONFIDENT;
+  $("no-confident").classList.toggle("hidden", confident || !data.answer.text);
+  $("answer-fold").classList.toggle("hidden", confident || !data.answer.text);
+  // Folded: the text lives inside the closed <details>; confident: in the card itself, above its mode.
+  if (confident) $("answer-mode").before($("answer")); else $("answer-fold").append($("answer"));
   text("answer", data.answer.text || "No answer in the knowledge base — escalate.");
   text("answer-mode", data.answer.mode);
   text("confidence", "confidence " + Math.round(data.confidence * 100) + "%");
@@ -81,9 +90,12 @@ function tick() {
 setInterval(tick, 30000);
 
 function ticket() {
+  const facts = {};
+  if ($("set-severity").value) facts.severity = $("set-severity").value;
   return { ticket_id: $("ticket-id").value.trim() || null, subject: $("subject").value.trim() || null,
-           body: $("body").value, account_id: $("account").value.trim() || null };
+           body: $("body").value, account_id: $("account").value.trim() || null, facts };
 }
+$("rerun").addEventListener("click", () => $("ticket-form").requestSubmit());
 
 $("ticket-form").addEventListener("submit", async (e) => {
   e.preventDefault(); $("error").textContent = ""; $("status").textContent = "";

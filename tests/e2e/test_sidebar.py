@@ -72,6 +72,10 @@ def test_sidebar_suggests_answer_and_decision_then_records_resolution(server: tu
         page.screenshot(path=str(tmp_path / "sidebar.png"), full_page=True)
         shutil.copy(tmp_path / "sidebar.png", "/tmp/sidebar.png") if Path("/tmp").exists() else None
 
+        # The agent sets the severity the words did not say and decides again in one click: S1 starts at T2.
+        page.select_option("#set-severity", "S1")
+        page.click("#rerun")
+        expect(page.locator("#tier")).to_contain_text("Escalate to T", timeout=30000)
         # The page's CSP forbids eval, so waits use locators rather than JavaScript strings.
         page.click("#accept")
         expect(page.locator("#status")).to_contain_text("Escalation accepted", timeout=15000)

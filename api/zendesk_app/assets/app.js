@@ -9,6 +9,9 @@ var state = { settings: {}, result: null };
 // An agent's priority is a call about severity; normal is every ticket's default and says nothing (the service's
 // webhook reads it the same way).
 var PRIORITY_SEVERITY = { urgent: "S1", high: "S2" };
+// kb_confidence is a calibrated probability that the cited source answers the ticket: below even odds the text is
+// shown as the best match, not as a reply.
+var CONFIDENT = 0.5;
 
 function $(id) { return document.getElementById(id); }
 function text(id, value) { $(id).textContent = value == null || value === "" ? "—" : String(value); }
@@ -76,7 +79,9 @@ function render(data) {
   text("assumed", assumed.length ? "Assumed, please check: " + assumed.join("; ") : "");
   show("assumed", assumed.length > 0);
   text("reply-by", d.sla.reply_by); text("resolve-by", d.sla.resolve_by);
-  text("answer", data.answer.text || "No answer in the knowledge base.");
+  var confident = data.answer.text && data.confidence >= CONFIDENT;
+  text("answer", !data.answer.text ? "No answer in the knowledge base." :
+    confident ? data.answer.text : "No confident answer. Best match: " + data.answer.text);
   text("confidence", "(confidence " + Math.round(data.confidence * 100) + "%)");
   var list = $("citations"); list.replaceChildren();
   data.citations.forEach(function (c) {
@@ -88,7 +93,7 @@ function render(data) {
   if (tiers.options.length === 1) {
     ["T1", "T2", "T3", "T4"].forEach(function (t) { var o = document.createElement("option"); o.value = t; o.textContent = t; tiers.append(o); });
   }
-  $("insert").disabled = !data.answer.text;
+  $("insert").disabled = !confident;
 }
 
 $("insert").addEventListener("click", function () {
