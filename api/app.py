@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import AccountQuery, Admin, Key, Rt, TicketPath, bound_row, now_or, scoped_account
+from api.deps import AccountPath, AccountQuery, Admin, Key, Rt, TicketPath, bound_row, now_or, scoped_account
 from api.errors import INTERNAL, field_of, row_of
 from api.helpdesk import router as helpdesk_routes
 from api.schemas import (
@@ -41,6 +41,8 @@ from api.schemas import (
 )
 from assist.clock import escalation_report
 from assist.models import (
+    AccountIn,
+    AccountOut,
     AssistResult,
     DecisionOut,
     IngestResult,
@@ -258,6 +260,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         """Ingest past tickets (the JSONL shape of FORMAT.md, as a JSON list) into the knowledge base (admin). A key
         bound to an account writes into that account only, whatever the rows say."""
         return rt.knowledge.ingest_ticket_rows([bound_row(key, row, i) for i, row in enumerate(body.tickets)])
+
+    @app.put("/v1/admin/accounts/{account_id}", response_model=AccountOut, tags=["admin"])
+    def put_account(account_id: AccountPath, body: AccountIn, key: Admin, rt: Rt) -> AccountOut:
+        """Create or update an account: plan, products and the Zendesk organization whose tickets are its own
+        (admin; a key bound to an account may change only that one)."""
+        return rt.knowledge.put_account(scoped_account(key, account_id) or account_id, body)
+
+    @app.get("/v1/admin/accounts/{account_id}", response_model=AccountOut, tags=["admin"])
+    def get_account(account_id: AccountPath, key: Admin, rt: Rt) -> AccountOut:
+        return rt.knowledge.account_out(scoped_account(key, account_id) or account_id)
 
     app.include_router(helpdesk_routes)  # Zendesk's ticket events and agent feedback
 

@@ -55,6 +55,7 @@ def admin_key(key: Key) -> ApiKey:
 
 Admin = Annotated[ApiKey, Depends(admin_key)]
 TicketPath = Annotated[TicketId, Path(description="The helpdesk's ticket id (each account has its own).")]
+AccountPath = Annotated[AccountId, Path(description="The account's id.")]
 AccountQuery = Annotated[AccountId | None, Query(description="The account (keys not bound to one).")]
 
 

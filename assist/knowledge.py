@@ -18,14 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from assist.decision_log import DecisionLog
-from assist.models import IngestResult, ResolutionIn, ResolutionResult
+from assist.models import AccountIn, AccountOut, IngestResult, ResolutionIn, ResolutionResult
 from ingest.connectors.base import Account, Connector, Item
 from ingest.documents import NO_ACCESS, Document, Section, SourceKind
 from ingest.pipeline import Ingestor, IngestSummary
 from ingest.redact import redact_text
 from ingest.registry import Registry, writer_lock
 from ingest.store import KnowledgeStore
+from matrix.errors import InvalidInput, NotFound
 from matrix.facts import parse_datetime
+
+
+def _account_out(a: Account) -> AccountOut:
+    return AccountOut(
+        id=a.id,
+        name=a.name,
+        plan=a.plan,
+        products=list(a.products),
+        zendesk_organization_id=a.zendesk_organization_id,
+    )
 
 
 class KnowledgeBase:
@@ -44,6 +55,12 @@ class KnowledgeBase:
         for changed in self.on_change:
             changed()
         return summary
+
+    def account_out(self, account_id: str) -> AccountOut:
+        found = self.account(account_id)
+        if found is None:
+            raise NotFound(f"account {account_id!r} not found", "account_id")
+        return _account_out(found)
 
     def account(self, account_id: str) -> Account | None:
         registry = Registry(self.data_dir)
@@ -77,6 +94,22 @@ class KnowledgeBase:
             summary = self.ingest(TicketsConnector(path))
         data = summary.to_dict()
         return IngestResult.model_validate({k: data[k] for k in ("items", "written", "unchanged", "chunks", "skipped")})
+
+    def put_account(self, account_id: str, body: AccountIn) -> AccountOut:
+        """Create or update an account through the same connector (and checks) as an accounts file."""
+        from ingest.connectors import AccountsConnector
+
+        row = {"id": account_id, **body.model_dump(exclude_none=True)}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "accounts.json"
+            path.write_text(json.dumps([row]), encoding="utf-8")
+            summary = self.ingest(AccountsConnector(path))
+        if summary.failures:
+            raise InvalidInput(summary.failures[0].reason, "account")
+        stored = self.account(account_id)
+        if stored is None:  # pragma: no cover - the connector wrote it or reported why not
+            raise NotFound(f"account {account_id!r} not found", "account_id")
+        return _account_out(stored)
 
     def record_resolution(self, log: DecisionLog, ticket_id: str, res: ResolutionIn) -> ResolutionResult:
         """Index the resolution for the account's ticket and flag a recurring issue (3+ in 30 days). Ticket ids

@@ -220,3 +220,22 @@ class IngestResult(_Out):
     unchanged: int
     chunks: int
     skipped: list[dict[str, str]]
+
+
+class AccountIn(InputModel):
+    """An account as the CRM knows it (the same fields as an accounts CSV row)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    plan: str | None = Field(None, min_length=1, max_length=50, description="The matrix's customer_tier.")
+    products: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=100)
+    zendesk_organization_id: str | None = Field(
+        None, pattern=r"^[0-9]{1,20}$", description="The Zendesk organization whose tickets are this account's."
+    )
+
+
+class AccountOut(_Out):
+    id: str
+    name: str
+    plan: str | None
+    products: list[str]
+    zendesk_organization_id: str | None

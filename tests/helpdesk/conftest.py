@@ -75,6 +75,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator
     now = datetime.now(UTC)
     keys = {
         "agent": runtime.db.keys.create("agent", "agent", None, now)[0],
+        "admin": runtime.db.keys.create("admin", "admin", None, now)[0],
         **{a: runtime.db.keys.create(a, "agent", a, now)[0] for a in ("acme", "globex")},
     }
     with TestClient(create_app(settings, runtime)) as client:

@@ -181,3 +181,26 @@ def test_the_app_names_an_organization_and_gets_its_account_within_the_keys_reac
         "/v1/assist", json={**body, "zendesk_organization_id": "x1"}, headers=auth(desk.keys["agent"])
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "zendesk_organization_id"
+
+
+def test_an_admin_maps_an_organization_to_an_account_over_the_api(desk: Desk) -> None:
+    from tests.api.conftest import auth
+
+    body = {"name": "Initech", "plan": "business", "products": ["reporting"], "zendesk_organization_id": "509976"}
+    put = desk.client.put("/v1/admin/accounts/initech", json=body, headers=auth(desk.keys["admin"]))
+    assert put.status_code == 200, put.text
+    assert put.json() == {"id": "initech", **body}
+    got = desk.client.get("/v1/admin/accounts/initech", headers=auth(desk.keys["admin"]))
+    assert got.json()["zendesk_organization_id"] == "509976"
+    assert desk.client.put("/v1/admin/accounts/initech", json=body, headers=auth(desk.keys["agent"])).status_code == 403
+    bad = desk.client.put(
+        "/v1/admin/accounts/initech", json={"zendesk_organization_id": "x9"}, headers=auth(desk.keys["admin"])
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "zendesk_organization_id"
+    reserved = desk.client.put("/v1/admin/accounts/__no_access__", json=body, headers=auth(desk.keys["admin"]))
+    assert reserved.status_code == 422
+    assert desk.client.get("/v1/admin/accounts/nobody", headers=auth(desk.keys["admin"])).status_code == 404
+    # Its tickets now arrive as Initech's.
+    r = desk.post_event(_ticket_event(desk, "36100", "evt-created-36100", "509976"))
+    assert r.status_code == 200
+    assert rows(desk, "SELECT account_id FROM tickets WHERE id = 'initech/36100'") == [("initech",)]
