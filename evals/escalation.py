@@ -8,7 +8,9 @@ shown as "—"), never 0.0.
   and F1 (a signal expected or inferred counts).
 - ``must_escalate``: of the cases that must leave Tier 1 (security, data loss, multi-customer outages, known defects
   without a fix), the share that did.
-- ``by_category`` / ``by_language``: tier accuracy and deflection (kept / correct / false) per group.
+- ``by_category`` / ``by_language`` / ``by_rule`` (the rule that decided) / ``by_week`` (ISO week of the ticket):
+  tier accuracy and deflection (kept / correct / false) per group. On a set exported from agents' feedback, tier
+  accuracy is the agreement with the agents: by rule, by tier (the tier confusion) and over time.
 - ``deflection_by_kind``: deflection by the kind of knowledge the answer's first citation came from.
 - ``cross_account_citations``: citations of a past ticket of another account (must be 0).
 """
@@ -16,6 +18,7 @@ shown as "—"), never 0.0.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from evals import metrics
@@ -85,10 +88,23 @@ def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _week(created_at: Any) -> str | None:
+    if not created_at:
+        return None
+    try:
+        year, week, _ = datetime.fromisoformat(str(created_at)).isocalendar()
+    except ValueError:
+        return None
+    return f"{year}-W{week:02d}"
+
+
 def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        value = (r.get("labels") or {}).get(key) if key == "category" else r.get(key)
+        if key == "week":
+            value = _week(r.get("created_at"))
+        else:
+            value = (r.get("labels") or {}).get(key) if key == "category" else r.get(key)
         if value:
             groups[str(value)].append(r)
     return {name: _group(group) for name, group in sorted(groups.items())} or None
@@ -123,6 +139,8 @@ def escalation_report(rows: list[dict[str, Any]], first_tier: str) -> dict[str, 
         "must_escalate": must_escalate(rows, first_tier),
         "by_category": grouped(rows, "category"),
         "by_language": grouped(rows, "language"),
+        "by_rule": grouped(rows, "rule_id"),
+        "by_week": grouped(rows, "week"),
         "deflection_by_kind": by_knowledge_kind(rows),
         "cross_account_citations": {"n": len(crossing), "cases": crossing[:20]},
     }

@@ -62,6 +62,8 @@ def _escalation(e: dict[str, Any]) -> list[str]:
     for key, title in (
         ("by_language", "By language"),
         ("by_category", "By category"),
+        ("by_rule", "By deciding rule"),
+        ("by_week", "By week of the ticket"),
         ("deflection_by_kind", "Deflection by knowledge kind"),
     ):
         groups = e.get(key) or {}

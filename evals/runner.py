@@ -217,6 +217,7 @@ def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
         "id": case["id"],
         "account_id": case.get("account_id"),
         "language": case.get("language"),
+        "created_at": case.get("created_at"),
         "cited_meta": cited_meta,
         "subject": case.get("subject"),
         "body": case["body"][:600],

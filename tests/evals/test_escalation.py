@@ -74,3 +74,19 @@ def test_facts_tier_must_escalate_and_breakdowns() -> None:
     assert r["deflection_by_kind"]["docs"]["correct_deflection"] == 1.0
     assert r["deflection_by_kind"]["past_tickets"]["false_deflection"] == 1.0
     assert r["cross_account_citations"] == {"n": 1, "cases": [{"case": "c4", "source_id": "T-9", "account": "globex"}]}
+
+
+def test_tier_agreement_by_deciding_rule_and_by_week() -> None:
+    rows = [
+        row(1, tier="T2", rule_id="reproducible_bug", created_at="2026-11-16T10:00:00Z", labels={"tier": "T2"}),
+        row(2, tier="T2", rule_id="reproducible_bug", created_at="2026-11-24T10:00:00Z", labels={"tier": "T1"}),
+        row(3, tier="T1", rule_id="kb_answer", created_at="2026-11-24T11:00:00Z", labels={"tier": "T1"}),
+        row(4, tier="T1", rule_id="kb_answer"),  # no time: in no week
+    ]
+    report = escalation_report(rows, "T1")
+    assert report["by_rule"]["reproducible_bug"]["tier_accuracy"] == 0.5
+    assert report["by_rule"]["kb_answer"]["n"] == 2
+    assert report["by_week"] == {
+        "2026-W47": {"n": 1, "tier_accuracy": 1.0, "kept": 0, "correct_deflection": None, "false_deflection": None},
+        "2026-W48": {"n": 2, "tier_accuracy": 0.5, "kept": 0, "correct_deflection": None, "false_deflection": None},
+    }
