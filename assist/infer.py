@@ -37,6 +37,9 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"corrupt(?:ed|ion)",
             rf"missing {_THINGS}|{_THINGS} (?:are |is )?missing",
             r"shows? (?:no (?:line items|lines)|0 for)",
+            rf"\b(?:show|shows|showing|now have|now has) no {_THINGS}",
+            # A change that cannot be taken back: what it removed is gone.
+            r"\b(?:no|can'?t|cannot|can not) (?:see (?:any |an )?|find (?:any |an )?)?(?:undo|way to undo|way back)\b",
         ],
         "de": [r"datenverlust", r"verschwunden", r"\bfehlen\b|\bfehlende\b", r"gelöscht", r"verloren"],
         "fr": [r"perte de données", r"disparu", r"\bperdu", r"manquant", r"supprimé"],
@@ -80,6 +83,10 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"\b5\d\d (?:errors?|service|gateway|bad gateway)",
             r"\b(?:return(?:s|ing)?|with|fail(?:s|ing)? with) 50[234]\b",
             r"degraded (?:performance|service)|\bis there an incident\b",
+            # The provider's status page lists it, or the service stopped moving: a posted or visible incident.
+            r"status(?:\.[a-z0-9-]+)*(?:\.[a-z]{2,})? (?:page )?(?:now )?(?:shows|lists|says)"
+            r"(?! (?:all|everything|it'?s|that|green|operational|no(?:thing)?)\b)",
+            r"\b(?:haven'?t|hasn'?t|have not|has not) (?:moved|updated)\b",
         ],
         "de": [r"ausfall", r"ausgefallen", r"nicht erreichbar", r"lädt nicht"],
         "fr": [r"\bpanne\b", r"indisponible", r"inaccessible", r"ne (?:charge|répond) (?:pas|plus)"],

@@ -51,6 +51,14 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ("I can't log in since I changed my password", set(), "S3"),
         ("Die Synchronisation schlägt jede Nacht fehl, immer wieder", {"reproducible"}, "S3"),
         ("Où puis-je télécharger nos factures ?", set(), "S4"),
+        # An edit that cannot be undone took things away; a status page that lists an incident is one.
+        (
+            "120 customers now show no subscription price at all and I can't see any undo",
+            {"data_loss", "multi_customer_impact"},
+            "S1",
+        ),
+        ("status.example.com now lists Delayed usage aggregation", {"outage"}, "S2"),
+        ("The status page says all green, but one export is slow", set(), None),
     ],
 )
 def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
