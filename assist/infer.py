@@ -247,9 +247,11 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\bstuck\b|\bmissing\b|\bduplicates?\b",
         r"\b(?:can'?t|cannot|unable to)\b",
         r"keeps? (?:failing|creating|attaching|returning|showing)",
+        r"\bstopped (?:\w+ing)\b",
     ],
     "de": [
         r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
+        r"bricht[^.!?\n]{0,40}\bab\b|fällt[^.!?\n]{0,40}\baus\b",
         r"funktioniert (?:nicht|nicht mehr)|geht nicht",
         r"\bfalsch",
         r"(?:kann|können) nicht",
@@ -441,6 +443,10 @@ def infer_severity(
     lowered = text.lower()
     if disputed:
         return Inferred("S3", "a disputed invoice")
+    # The customer's own summary (the subject, or the first line) is a question: they ask, nothing is down.
+    first = lowered.strip().split("\n", 1)[0].strip()
+    if first.endswith("?") and len(first) < 200:
+        return Inferred("S4", f"asked as a question: '{first[:80]}'")
     problem = _find(PROBLEM, lowered)
     if problem:
         return Inferred("S3", f"something is not working: '{problem}'")

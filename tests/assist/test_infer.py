@@ -59,6 +59,10 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ),
         ("status.example.com now lists Delayed usage aggregation", {"outage"}, "S2"),
         ("The status page says all green, but one export is slow", set(), None),
+        # The customer's own summary asks a question (S4); a feature that stopped doing its job is a problem (S3).
+        ("Slack app not posting most invoices?\n\nFinance says some paid invoices never showed up.", set(), "S4"),
+        ("Slack app stopped posting\n\nNo invoice.paid messages since Monday.", set(), "S3"),
+        ("Unsere Salesforce-Verbindung bricht täglich ab", set(), "S3"),
     ],
 )
 def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
