@@ -1,0 +1,311 @@
+"""The words the facts are read from, per language: lexicons a support lead reads and extends.
+
+Each list is plain regular expressions over the lower-cased ticket text; ``assist.infer`` quotes every hit as the
+fact's evidence. Add a language by adding its key to each ``*_BY_LANGUAGE`` table.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A breach of security, not of an SLA or a contract.
+_BREACH = r"(?<!sla )\bbreach(?:ed|es)?\b(?! of (?:contract|the contract|sla|the sla|terms))"
+
+# What a lost or vanished thing is called in a billing product's tickets, in each language.
+_THINGS = (
+    r"(?:data|records?|files?|rows?|events?|invoices?|invoice lines?|line items?|credit notes?|customers?|"
+    r"dashboards?|usage|subscriptions?|price plans?|payments?)"
+)
+
+# signal -> language -> patterns over the lower-cased text. A support lead extends these per language; each hit
+# is quoted as the fact's evidence. Order is the order of the vocabulary.
+SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
+    "data_loss": {
+        "en": [
+            r"data loss",
+            rf"\blost (?:all |our |my |the )?{_THINGS}",
+            rf"\b{_THINGS}\b[^.!?\n]{{0,40}}\b(?:disappeared|vanished|are gone|is gone|went missing|"
+            r"were deleted|got deleted|wiped)",
+            r"\b(?:disappeared|vanished)\b",
+            r"\bdeleted\b[^.!?\n]{0,40}\bby mistake\b|\bby mistake\b[^.!?\n]{0,40}\bdeleted\b",
+            r"corrupt(?:ed|ion)",
+            rf"missing {_THINGS}|{_THINGS} (?:are |is )?missing",
+            r"shows? (?:no (?:line items|lines)|0 for)",
+            rf"\b(?:show|shows|showing|now have|now has) no {_THINGS}",
+            # A change that cannot be taken back: what it removed is gone.
+            r"\b(?:no|can'?t|cannot|can not) (?:see (?:any |an )?|find (?:any |an )?)?(?:undo|way to undo|way back)\b",
+        ],
+        "de": [r"datenverlust", r"verschwunden", r"\bfehlen\b|\bfehlende\b", r"gelöscht", r"verloren"],
+        "fr": [r"perte de données", r"disparu", r"\bperdu", r"manquant", r"supprimé"],
+        "es": [r"pérdida de datos", r"desapareci", r"\bperdid", r"\bfaltan\b", r"borrad|eliminad"],
+    },
+    "security_incident": {
+        "en": [
+            r"security (?:incident|breach|issue)",
+            _BREACH,
+            r"unauthori[sz]ed (?:access|user|login|sign[- ]?in)",
+            r"hacked",
+            r"compromised",
+            r"phishing",
+            r"leaked (?:credentials|keys?|password|secret|token)|(?:key|secret|token|password)s? (?:was |were )?leaked",
+            r"\b(?:pushed|posted|pasted|committed|exposed)\b[^.!?\n]{0,60}\b(?:key|secret|token|password|credentials)",
+            r"\b(?:key|secret|token|password|credentials)\b[^.!?\n]{0,40}\b(?:public(?:ly)?|github|stack overflow)",
+            r"(?:unknown|unrecognized|unexpected) (?:admin|user|api key|sign[- ]?in)",
+            r"terminated (?:employee|user)[^.!?\n]{0,40}(?:signed|logged) in",
+            r"another (?:company|customer|tenant)'?s? (?:invoice|data|account)",
+            r"vulnerab",
+        ],
+        "de": [
+            r"sicherheitsvorfall",
+            r"unbefugt",
+            r"gehackt",
+            r"kompromittiert",
+            r"zugangsdaten[^.!?\n]{0,40}öffentlich",
+        ],
+        "fr": [r"incident de sécurité", r"accès non autorisé", r"piraté", r"compromis", r"fuite"],
+        "es": [r"incidente de seguridad", r"acceso no autorizado", r"hackead", r"comprometid", r"filtra"],
+    },
+    "outage": {
+        "en": [
+            r"\boutage\b",
+            r"\b(?:is|are|went|goes|been) down\b|\bdown (?:for|since)\b|\bapi down\b",
+            r"not (?:loading|responding|reachable)|won'?t load|spins forever",
+            r"unavailable",
+            # One user who cannot log in, or one request that times out, is not an outage.
+            r"cannot (?:access|reach) (?:the )?(?:app|site|service|platform|api)",
+            r"can'?t (?:open|access|reach) (?:the )?app",
+            r"\b5\d\d (?:errors?|service|gateway|bad gateway)",
+            r"\b(?:return(?:s|ing)?|with|fail(?:s|ing)? with) 50[234]\b",
+            r"degraded (?:performance|service)|\bis there an incident\b",
+            # The provider's status page lists it, or the service stopped moving: a posted or visible incident.
+            r"status(?:\.[a-z0-9-]+)*(?:\.[a-z]{2,})? (?:page )?(?:now )?(?:shows|lists|says)"
+            r"(?! (?:all|everything|it'?s|that|green|operational|no(?:thing)?)\b)",
+            r"\b(?:haven'?t|hasn'?t|have not|has not) (?:moved|updated)\b",
+        ],
+        "de": [r"ausfall", r"ausgefallen", r"nicht erreichbar", r"lädt nicht"],
+        "fr": [r"\bpanne\b", r"indisponible", r"inaccessible", r"ne (?:charge|répond) (?:pas|plus)"],
+        "es": [r"caída", r"no (?:está )?disponible", r"no carga", r"no responde"],
+    },
+    "multi_customer_impact": {
+        "en": [
+            r"all (?:our |of our )?(?:customers|users|tenants)",
+            r"every one of our customers|everyone is affected|widespread",
+            r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
+            r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
+            r"another (?:\w+ )?(?:company|customer)\b[^.!?\n]{0,80}\b(?:same|too|as well)",
+            # Their own customers feel it: the fault reaches past this account.
+            r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
+            r"to all (?:of )?our (?:\w+ )?customers",
+        ],
+        "de": [r"alle (?:unsere[rn]? )?kunden", r"mehrere kunden", r"für \d+ (?:unserer |unseren )?kunden"],
+        "fr": [r"tous (?:nos )?clients", r"plusieurs clients", r"\d+ (?:de nos )?clients"],
+        "es": [r"todos (?:nuestros )?clientes", r"varios clientes", r"\d+ (?:de nuestros )?clientes"],
+    },
+    "reproducible": {
+        "en": [
+            r"reproduc",
+            r"every time",
+            r"consistently",
+            r"steps to reproduce",
+            r"always (?:fails|happens)",
+            # It fails every time, for everything of a kind, or again: not a one-off.
+            r"\b(?:every|each|all)\b[^.!?\n]{0,50}\b(?:fail|reject|error|time[sd]? ?out|break|crash|return)",
+            r"\b(?:fail|reject|error|broke|timing out)\w*\b[^.!?\n]{0,30}\b(?:every|each) "
+            r"(?:time|day|night|morning|run|hour)",
+            r"\b(?:fail\w*|broken|timing out|rejected|errors?) again\b|\bagain\b[^.!?\n]{0,20}\b(?:fail|error|broken)",
+            r"\b(?:returns?|returning|gets?|getting) (?:an? )?(?:http )?[45]\d\d\b",
+            # The customer checked it does not go away: tried again, elsewhere, another way, with the same result.
+            r"same (?:result|thing|error|problem|behaviou?r)",
+            r"\btried\b[^.!?\n]{0,60}\b(?:and|,)\b[^.!?\n]{0,60}",
+            r"\b(?:also|even) (?:over|on|with|in|from) (?:a |another |our |the |mobile )",
+        ],
+        "de": [
+            r"reproduzierbar",
+            r"jedes mal|immer wieder|immer (?:das |dasselbe |der |die )?gleiche",
+            r"\bjede[nrs]?\b[^.!?\n]{0,50}(?:fehl|schlägt|bricht|abgelehnt)",
+        ],
+        "fr": [
+            r"reproductible",
+            r"à chaque fois|même (?:résultat|erreur|problème)",
+            r"\b(?:chaque|tous|toutes)\b[^.!?\n]{0,50}(?:échou|erreur|rejet)",
+        ],
+        "es": [
+            r"reproducible",
+            r"cada vez|\bsiempre\b|mismo (?:resultado|error|problema)",
+            r"\b(?:cada|todas?|todos)\b[^.!?\n]{0,50}(?:fall|error|rechaz|devuelv)",
+        ],
+    },
+    "confirmed_defect": {
+        "en": [r"confirmed (?:bug|defect)", r"known (?:bug|defect|issue)", r"\bregression\b"],
+        "de": [r"bekannter fehler", r"bestätigter fehler"],
+        "fr": [r"bug connu", r"régression"],
+        "es": [r"error conocido", r"regresión"],
+    },
+}
+SIGNALS: dict[str, list[str]] = {
+    name: [p for patterns in by_language.values() for p in patterns]
+    for name, by_language in SIGNALS_BY_LANGUAGE.items()
+}
+
+# The first type whose words appear wins, so the order goes from the most specific to the most general. A billing
+# product's tickets all mention invoices: billing words decide only when nothing more specific does, except a
+# dispute, which is billing whatever else it says.
+ISSUE_TYPES: list[tuple[str, list[str]]] = [
+    # Not the bare word "security": "what security features do you offer?" is a question, not an incident.
+    (
+        "security",
+        [
+            r"security (?:incident|breach|issue|alert|threat)",
+            _BREACH,
+            r"vulnerab",
+            r"phishing",
+            r"hacked",
+            r"unauthori[sz]ed",
+        ],
+    ),
+    (
+        "data_integrity",
+        [
+            r"data loss",
+            r"corrupt",
+            r"missing (?:data|records|events|rows|usage)",
+            r"duplicat(?:e|ed) (?:records|events|rows|customers?|invoices?)",
+            r"over-?count|double[- ]count|counted twice|(?:higher|lower) than (?:our|expected|it should)",
+            r"(?:numbers|totals|counts) (?:don'?t|do not) match",
+            r"doppelt|stimmt nicht|en double|duplicad",
+        ],
+    ),
+    ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding", r"ausfall", r"\bpanne\b", r"caída"]),
+    ("billing", [r"\bdisput", r"overcharg", r"\brefund", r"widerspr|erstatt|rembours|contest|reembols"]),
+    (
+        "feature_request",
+        [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add", r"\bwishlist\b"],
+    ),
+    (
+        "how_to",
+        [
+            r"\bhow (?:do|can|to)\b",
+            r"where (?:do|can|is)",
+            r"is there a way",
+            r"\bconfigure\b",
+            r"\bsetup\b",
+            r"\bwie\b|comment|cómo",
+        ],
+    ),
+    (
+        "account",
+        [
+            r"password reset",
+            r"\blog ?in\b|sign[- ]?in",
+            r"locked out",
+            r"\bmfa\b",
+            r"2fa",
+            r"user access",
+            r"permission",
+            r"\binvit",
+            r"\broles?\b",
+        ],
+    ),
+    (
+        "bug",
+        [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working", r"fehler|erreur"],
+    ),
+    (
+        "integration",
+        [
+            r"\bapi\b",
+            r"webhook",
+            r"integration",
+            r"\bsso\b",
+            r"saml",
+            r"\bscim\b",
+            r"oauth",
+            r"connector",
+            r"\bsdk\b",
+        ],
+    ),
+    ("billing", [r"invoice", r"billing", r"charged", r"payment", r"subscription", r"pricing", r"rechnung|factur"]),
+]
+
+
+# Something is not working (severity S3 at least), and a question or a wish (S4), in each language.
+PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\berrors?\b",
+        r"\bfail(?:s|ed|ing|ure)?\b",
+        r"\bbroken\b|\bbug\b",
+        r"not working|(?:doesn'?t|does not|don'?t|do not|stopped) work",
+        r"timed? ?out|\b(?:http|status|returns?|returning|with|got|gets|getting|into) [45]\d\ds?\b|\b[45]\d\d errors?",
+        r"\bwrong\b|\bincorrect\b|mismatch|(?:doesn'?t|don'?t|do not|does not) match",
+        r"different (?:numbers|totals|daily|values)",
+        r"\bstuck\b|\bmissing\b|\bduplicates?\b",
+        r"\b(?:can'?t|cannot|unable to)\b",
+        r"keeps? (?:failing|creating|attaching|returning|showing)",
+        r"\bstopped (?:\w+ing)\b",
+    ],
+    "de": [
+        r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
+        r"bricht[^.!?\n]{0,40}\bab\b|fällt[^.!?\n]{0,40}\baus\b",
+        r"funktioniert (?:nicht|nicht mehr)|geht nicht",
+        r"\bfalsch",
+        r"(?:kann|können) nicht",
+        r"stimmt nicht",
+        r"doppelt",
+    ],
+    "fr": [r"erreur", r"ne (?:fonctionne|marche) (?:pas|plus)", r"échou", r"impossible de", r"incorrect", r"en double"],
+    "es": [r"\berror", r"no funciona", r"\bfalla", r"no (?:puedo|podemos)", r"incorrect", r"duplicad"],
+}
+QUESTION_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\?",
+        r"\bhow (?:do|can|to|does)\b|\bwhere (?:do|can|is|are)\b|\bwhich\b|\bis there a way\b",
+        r"\b(?:we'?d|we would|i'?d|i would) like\b|\b(?:can|could) (?:we|you|i)\b|\bis it possible\b",
+    ],
+    "de": [r"\?", r"\bwie\b|\bwo\b|gibt es", r"möchten|würden gern|können wir|könnten sie"],
+    "fr": [r"\?", r"\bcomment\b|\boù\b|est-ce que", r"voudrions|aimerions|pouvons-nous|est-il possible"],
+    "es": [r"[?¿]", r"\bcómo\b|\bdónde\b", r"quisiéramos|nos gustaría|podemos|es posible"],
+}
+PROBLEM = [p for patterns in PROBLEM_BY_LANGUAGE.values() for p in patterns]
+QUESTION = [p for patterns in QUESTION_BY_LANGUAGE.values() for p in patterns]
+
+# A billing dispute, in each language: the amount it is about is read next to these words.
+DISPUTE_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\bdisput",
+        r"overcharg",
+        r"(?:charged|billed) (?:us )?twice|double[- ](?:charged|billed)",
+        r"\brefund",
+        r"incorrect(?:ly)? (?:invoice|charge|billed|charged)|wrong (?:invoice|amount|charge)",
+        r"(?:cancel|void|correct) (?:the|this|that) invoice",
+    ],
+    "de": [r"bestreit", r"widerspr", r"erstatt", r"stornier", r"zu viel berechnet|doppelt (?:berechnet|abgebucht)"],
+    "fr": [r"contest", r"rembours", r"factur(?:é|e)e? (?:deux fois|en double|à tort)", r"annul(?:er|ez) la facture"],
+    "es": [r"disput", r"reembols", r"cobrad[oa]s? (?:dos veces|de más)", r"anul(?:ar|en) la factura", r"reclam"],
+}
+DISPUTE = [p for patterns in DISPUTE_BY_LANGUAGE.values() for p in patterns]
+_CURRENCY = r"[$€£]|usd|eur|gbp|chf|nok|sek|dkk"
+# An amount with its currency before or after it; a rate ("$3 per million") is a price, not an amount owed.
+MONEY = re.compile(
+    rf"(?:(?P<c1>{_CURRENCY})\s?(?P<n1>\d[\d,.']*\d|\d)|(?P<n2>\d[\d,.']*\d|\d)\s?(?P<c2>{_CURRENCY}|euros?|dollars?)(?![a-z]))"
+    r"(?!\s*(?:per\b|/|an?\s|each\b|pro\b|par\b|por\b))",
+    re.IGNORECASE,
+)
+
+# What a known defect looks like in the knowledge it was retrieved from (a known-issue article, an engineer's
+# Slack reply), and what a documented workaround looks like next to it.
+DEFECT_MARKERS = [
+    r"known issue",
+    r"confirmed(?:,)? (?:defect|bug)",
+    r"\bthat'?s a bug\b|bug on our side",
+    r"\beng-\d+\b",
+    r"until the fix ships|no fix (?:date|yet)",
+]
+FIXED_MARKERS = [
+    r"status:\W*(?:fixed|resolved)",
+    r"\bfixed in\b",
+    r"\b(?:was|been|is now|got) fixed\b",
+    r"\bfix (?:has )?(?:shipped|released|deployed|went out)",
+    r"\bresolved in \d",
+]
+WORKAROUND_MARKERS = [r"workaround:\W*yes", r"\bas a workaround\b", r"\bworkaround\b"]
+NO_WORKAROUND = [r"\bno (?:\w+ )?workarounds?\b", r"workaround:\W*no\b", r"without (?:a |any )?workaround"]
