@@ -64,7 +64,12 @@ def confidence(
 ) -> float:
     """``recalibration`` (a, b): the log-odds are read as ``a * z + b``, refit on agents' verdicts."""
     signals = confidence_signals(chunks, answer, coverage)
-    if not answer.citations or signals[0] == 0.0:
+    return probability(signals, recalibration) if answer.citations else 0.0
+
+
+def probability(signals: tuple[float, float, float], recalibration: tuple[float, float] = (1.0, 0.0)) -> float:
+    """kb_confidence from the signals of a cited answer (0 when nothing cited was found by similarity)."""
+    if signals[0] == 0.0:
         return 0.0
     a, b = recalibration
     return round(1.0 / (1.0 + math.exp(-(a * score(signals) + b))), 4)

@@ -105,30 +105,15 @@ class DecisionLog:
             for r in rows
         ]
 
-    def get(self, decision_id: str, restrict_account: str | None = None) -> dict[str, Any] | None:
-        """One logged decision with the ticket text it was made on; None when there is none (or, for a key bound
-        to ``restrict_account``, when it is another account's)."""
-        q = select(decisions).where(decisions.c.id == decision_id)
+    def owner(self, decision_id: str, restrict_account: str | None = None) -> tuple[str | None] | None:
+        """(the account) of a logged decision; None when there is none (or, for a key bound to
+        ``restrict_account``, when it is another account's: the two look the same)."""
+        q = select(decisions.c.account_id).where(decisions.c.id == decision_id)
         if restrict_account is not None:
             q = q.where(decisions.c.account_id == restrict_account)
         with self.engine.connect() as con:
-            r = con.execute(q).mappings().first()
-        if r is None:
-            return None
-        return {
-            "id": r["id"],
-            "ticket_id": r["ticket_id"],
-            "account_id": r["account_id"],
-            "created_at": as_utc(r["created_at"]),
-            "tier": r["tier"],
-            "queue": r["queue"],
-            "rule_id": r["rule_id"],
-            "deflected": r["deflected"],
-            "facts": json.loads(r["facts"]),
-            "subject": r["subject"],
-            "body": r["body"],
-            "helpdesk_facts": json.loads(r["helpdesk_facts"]) if r["helpdesk_facts"] else {},
-        }
+            row = con.execute(q).first()
+        return None if row is None else (row[0],)
 
     def knows(self, account_id: str | None, ticket_id: str) -> bool:
         """Whether a decision was logged for this ticket of this account (ticket ids are per account)."""

@@ -72,7 +72,7 @@ class FeedbackStore:
 
     def record(self, decision_id: str, body: FeedbackIn, by: str, now: datetime, restrict: str | None) -> FeedbackOut:
         """Keep an agent's feedback on a decision of its account (another account's looks like none)."""
-        decision = self.log.get(decision_id, restrict)
+        decision = self.log.owner(decision_id, restrict)
         if decision is None:
             raise NotFound(f"decision {decision_id} not found", "decision_id")
         corrected = self._checked(body.corrected)
@@ -80,7 +80,7 @@ class FeedbackStore:
             inserted = con.execute(
                 insert(feedback).values(
                     decision_id=decision_id,
-                    account_id=decision["account_id"],
+                    account_id=decision[0],
                     helpful=body.helpful,
                     reason=body.reason,
                     corrected=json.dumps(corrected, sort_keys=True),
@@ -173,7 +173,18 @@ class FeedbackStore:
     # -- reading -------------------------------------------------------------------------------------------------
     def _rows(self, restrict: str | None, since: datetime | None = None) -> list[dict[str, Any]]:
         q = (
-            select(feedback, decisions.c.tier, decisions.c.queue, decisions.c.rule_id)
+            select(
+                feedback,
+                decisions.c.tier,
+                decisions.c.queue,
+                decisions.c.rule_id,
+                decisions.c.deflected,
+                decisions.c.facts.label("decided_on"),
+                decisions.c.helpdesk_facts,
+                decisions.c.subject,
+                decisions.c.body,
+                decisions.c.created_at.label("decided_at"),
+            )
             .join(decisions, decisions.c.id == feedback.c.decision_id)
             .order_by(feedback.c.created_at, feedback.c.id)
         )
@@ -207,12 +218,8 @@ class FeedbackStore:
     def export(self, out: Path, since: datetime | None = None, restrict: str | None = None) -> int:
         """Write the feedback as a labelled set (``cases.jsonl`` and a README); returns the number of cases. The
         knowledge stays in the store: ``assist eval run`` reads it from the data dir when the set has no kb/."""
-        cases = []
-        for r in self._rows(restrict, since):
-            decision = self.log.get(r["decision_id"])
-            if decision is None or not decision["body"]:
-                continue  # a decision made from facts alone (no ticket text) is no case for the assist
-            cases.append(_case(r, decision))
+        # A decision made from facts alone (no ticket text) is no case for the assist.
+        cases = [_case(r) for r in self._rows(restrict, since) if r["body"]]
         out.mkdir(parents=True, exist_ok=True)
         with (out / "cases.jsonl").open("w", encoding="utf-8") as fh:
             for case in cases:
@@ -240,26 +247,28 @@ def _agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _case(r: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
-    """A labelled case from one piece of feedback: what the agent confirmed (helpful) or corrected."""
+def _case(r: dict[str, Any]) -> dict[str, Any]:
+    """A labelled case from one piece of feedback (with its decision's columns): what the agent confirmed
+    (helpful) or corrected."""
     corrected = json.loads(r["corrected"])
     confirmed = bool(r["helpful"])
-    facts = {k: v for k, v in decision["facts"].items() if k in LABELLED_FACTS} if confirmed else {}
+    decided_on = json.loads(r["decided_on"])
+    facts = {k: v for k, v in decided_on.items() if k in LABELLED_FACTS} if confirmed else {}
     facts.update({k: v for k, v in corrected.get("facts", {}).items() if k in LABELLED_FACTS})
-    tier = corrected.get("tier") or (decision["tier"] if confirmed or r["reason"] == "wrong_queue" else None)
+    tier = corrected.get("tier") or (r["tier"] if confirmed or r["reason"] == "wrong_queue" else None)
     # The set's routing labels are the helpdesk's own (FORMAT.md): what the agent corrected them to.
     routing = corrected.get("routing", {})
     return {
         "id": f"feedback-{r['id']}",
-        "subject": decision["subject"],
-        "body": decision["body"],
-        "account_id": decision["account_id"],
-        "created_at": format_datetime(decision["created_at"]),
+        "subject": r["subject"],
+        "body": r["body"],
+        "account_id": r["account_id"],
+        "created_at": format_datetime(as_utc(r["decided_at"])),
         "language": None,
-        "facts": decision["helpdesk_facts"],
+        "facts": json.loads(r["helpdesk_facts"]) if r["helpdesk_facts"] else {},
         "labels": {
             # Kept at Tier 1 with an answer the agent found helpful: it was deflectable. Anything else does not say.
-            "deflectable": True if confirmed and decision["deflected"] else None,
+            "deflectable": True if confirmed and r["deflected"] else None,
             "relevant_source_ids": None,
             "answer_sentences": None,
             "reference_answer": r["answer_sent"],

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assist.answer import Answer, extractive_answer, llm_answer
-from assist.confidence import Recalibration, confidence, confidence_signals, score, term_coverage
+from assist.confidence import Recalibration, confidence_signals, probability, score, term_coverage
 from assist.decision_log import DecisionLog
 from assist.infer import Inferred, infer_facts
 from assist.llm import LLM
@@ -156,10 +156,11 @@ class Pipeline:
         against."""
         specific = self.retriever.lexical.specific_terms(query, account)
         coverage, missing = term_coverage(specific, chunks, answer)
-        params = self.recalibration.current() if self.recalibration else (1.0, 0.0)
-        kb_conf = confidence(chunks, answer, coverage, params)
+        if not answer.citations:
+            return 0.0, missing, None
         signals = confidence_signals(chunks, answer, coverage)
-        return kb_conf, missing, (score(signals) if answer.citations and signals[0] else None)
+        params = self.recalibration.current() if self.recalibration else (1.0, 0.0)
+        return probability(signals, params), missing, (score(signals) if signals[0] else None)
 
     def facts(
         self,

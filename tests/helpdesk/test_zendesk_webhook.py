@@ -204,3 +204,24 @@ def test_an_admin_maps_an_organization_to_an_account_over_the_api(desk: Desk) ->
     r = desk.post_event(_ticket_event(desk, "36100", "evt-created-36100", "509976"))
     assert r.status_code == 200
     assert rows(desk, "SELECT account_id FROM tickets WHERE id = 'initech/36100'") == [("initech",)]
+
+
+def test_a_queue_mapped_to_a_zendesk_group_assigns_it(desk: Desk) -> None:
+    from assist.outbox import NotifyConfig, send
+    from assist.settings import settings_from_env
+    from tests.helpdesk.zendesk_server import EMAIL, TOKEN
+
+    env = {
+        "ASSIST_ZENDESK_URL": desk.zendesk.url,
+        "ASSIST_ZENDESK_EMAIL": EMAIL,
+        "ASSIST_ZENDESK_API_TOKEN": TOKEN,
+        "ASSIST_ZENDESK_GROUPS": "billing=360001, security_response=360002",
+    }
+    zendesk = settings_from_env(env).zendesk
+    assert zendesk is not None and zendesk.groups == {"billing": 360001, "security_response": 360002}
+    payload = {"zendesk_ticket_id": "36200", "note": "n", "tags": ["assist_tier_t2"], "queue": "billing"}
+    send(NotifyConfig({}, zendesk), "zendesk:ticket", "escalation", payload, "k-36200")
+    assert _notes_for(desk, "36200")[-1]["group_id"] == 360001
+    # Without a mapping for the queue, the group is left as the agents set it.
+    send(NotifyConfig({}, zendesk), "zendesk:ticket", "escalation", {**payload, "queue": "integrations"}, "k2")
+    assert "group_id" not in _notes_for(desk, "36200")[-1]
