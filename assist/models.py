@@ -182,10 +182,12 @@ class AnswerOut(_Out):
 
 
 class FactOut(_Out):
-    """A fact's value and where it came from (helpdesk, the ticket's words, the account, a routing model)."""
+    """A fact's value, where it came from (helpdesk, the ticket's words, the account, a routing model) and how sure
+    that evidence makes it (0..1; the helpdesk's own facts are 1)."""
 
     value: Any
     source: str
+    confidence: float = 1.0
 
 
 class AssistResult(_Out):
@@ -199,6 +201,11 @@ class AssistResult(_Out):
     confidence: float
     deflected: bool
     facts: dict[str, FactOut]
+    needs_agent: dict[str, FactOut] = Field(
+        default_factory=dict,
+        description="facts inferred too weakly to decide on: not set, shown with the suggestion for the agent",
+    )
+    assumed: list[str] = Field(default_factory=list, description="the matrix's defaults this decision applied")
     routing: dict[str, FactOut]
     decision: DecisionOut
     decision_id: str

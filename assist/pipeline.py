@@ -42,6 +42,9 @@ class PipelineOptions:
     # A ticket counts as deflected only when Tier 1 keeps it with a cited answer at least this confident.
     deflection_threshold: float = 0.8
     link_hosts: frozenset[str] = frozenset()  # hosts an answer may link to; others are stripped
+    # An inferred fact less sure than this is not set: the decision lists it as needing the agent, with its
+    # suggestion, instead of deciding on a guess (assist.infer.EVIDENCE_CONFIDENCE).
+    fact_threshold: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,13 @@ class RunDetail:
 
 @dataclass(frozen=True)
 class Facts:
-    """The facts the matrix reads, where each came from, and the helpdesk routing labels predicted."""
+    """The facts the matrix reads, where each came from, the helpdesk routing labels predicted, and the facts
+    inferred too weakly to decide on (left to the agent, with the suggestion)."""
 
     values: dict[str, Any]
     provenance: dict[str, dict[str, Any]]
     routing: dict[str, dict[str, Any]]
+    needs_agent: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ class Pipeline:
                 "confidence": kb_conf,
                 "deflected": deflected,
                 "facts": facts.provenance,
+                "needs_agent": facts.needs_agent,
+                "assumed": [step.detail for step in decision.trace if step.rule == "defaults"],
                 "routing": facts.routing,
                 "decision": decision_body,
                 "decision_id": decision_id,
@@ -178,18 +185,18 @@ class Pipeline:
         inferred = infer_facts(query, chunks, products)
         if self.router is not None:
             for label, pred in self.router.predict(vector, query).items():
-                inferred[label] = Inferred(
-                    pred.value, f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
-                )
+                why = f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
+                inferred[label] = Inferred(pred.value, why, round(pred.probability, 3), "routing_model")
         why = "retrieval: best cited chunk similarity, stage agreement and specific-term coverage, calibrated"
         if missing:
             why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
-        inferred["kb_confidence"] = Inferred(kb_conf, why)
+        inferred["kb_confidence"] = Inferred(kb_conf, why, 1.0, "measured")
         if account is not None and account.plan:
             inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
         vocab = matrix.vocabulary
         values: dict[str, Any] = {}
         provenance: dict[str, dict[str, Any]] = {}
+        needs_agent: dict[str, dict[str, Any]] = {}
         for name, inf in inferred.items():
             value = sorted(inf.value) if isinstance(inf.value, frozenset) else inf.value
             if name not in vocab:
@@ -198,15 +205,19 @@ class Pipeline:
                 vocab[name].parse(value)
             except FactError:
                 continue  # e.g. a CRM plan or a learned label this matrix has no value for: not a fact here
+            if inf.confidence < self.options.fact_threshold:
+                needs_agent[name] = inf.to_dict()
+                continue
             values[name] = value
             provenance[name] = inf.to_dict()
         for name, value in redact_values(ticket.facts).items():  # explicit helpdesk facts always win
             values[name] = value
-            provenance[name] = {"value": value, "source": "helpdesk"}
+            provenance[name] = {"value": value, "source": "helpdesk", "confidence": 1.0}
+            needs_agent.pop(name, None)
         routing: dict[str, dict[str, Any]] = {
             k: inferred[k].to_dict() for k in ("queue", "priority", "type") if k in inferred
         }
-        return Facts(values, provenance, routing)
+        return Facts(values, provenance, routing, needs_agent)
 
     def deflected(self, matrix: Matrix, decision: Decision, answer: Answer, kb_conf: float) -> bool:
         """Kept at the first tier, not escalated, with a cited answer confident enough to send."""

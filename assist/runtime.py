@@ -98,7 +98,9 @@ def open_runtime(
         policy=db.policy,
         log=db.log,
         llm=llm_from_settings(settings) if llm is _UNSET else llm,  # type: ignore[arg-type]
-        options=PipelineOptions(settings.retrieval_k, settings.deflection_threshold, frozenset(settings.link_hosts)),
+        options=PipelineOptions(
+            settings.retrieval_k, settings.deflection_threshold, frozenset(settings.link_hosts), settings.fact_threshold
+        ),
         recalibration=Recalibration(fb.verdict_count, fb.verdicts),
     )
     if settings.demo_kb:

@@ -42,6 +42,8 @@ def fact_scores(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     for name in SINGLE_FACTS:
         pairs = [(str(e[name]), r["facts"].get(name)) for r, e in labelled if e.get(name) is not None]
         out[name] = metrics.classification([g for g, _ in pairs], [p for _, p in pairs]) if pairs else None
+        if out[name] is not None:
+            out[name]["by_confidence"] = by_confidence(labelled, name)
     signals: dict[str, Any] = {}
     names = sorted({s for _, e in labelled for s in e.get("signals") or []})
     for signal in names:
@@ -96,6 +98,20 @@ def _week(created_at: Any) -> str | None:
     except ValueError:
         return None
     return f"{year}-W{week:02d}"
+
+
+def by_confidence(labelled: list[tuple[dict[str, Any], dict[str, Any]]], name: str) -> dict[str, Any]:
+    """How often an inferred fact was right at each confidence it carried (one decimal), the facts left to the agent
+    included (their suggestion is scored): the check that a fact's confidence means what it says."""
+    bands: dict[str, list[bool]] = defaultdict(list)
+    for r, e in labelled:
+        suggested = (r.get("needs_agent") or {}).get(name)
+        value = r["facts"].get(name) if suggested is None else suggested
+        confidence = (r.get("fact_confidence") or {}).get(name)
+        if e.get(name) is None or value is None or confidence is None:
+            continue
+        bands[f"{confidence:.1f}"].append(str(value) == str(e[name]))
+    return {band: {"n": len(hits), "accuracy": sum(hits) / len(hits)} for band, hits in sorted(bands.items())}
 
 
 def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:

@@ -236,6 +236,11 @@ def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
         "rule_id": result.decision.rule_id,
         "routing": {k: v.value for k, v in result.routing.items()},
         "facts": detail.facts,
+        "fact_confidence": {
+            **{k: f.confidence for k, f in result.needs_agent.items()},
+            **{k: f.confidence for k, f in result.facts.items()},
+        },
+        "needs_agent": {k: f.value for k, f in result.needs_agent.items()},
         "grounding": max((metrics.token_f1(result.answer.text, r) for r in references), default=None)
         if references
         else None,
@@ -380,7 +385,21 @@ def _report(
             {k: r[k] for k in ("id", "subject", "body", "answer", "cited", "relevant", "confidence")} for r in worst
         ],
         "cases": [
-            {k: r[k] for k in ("id", "tier", "queue", "rule_id", "kept", "confidence", "cited", "routing", "facts")}
+            {
+                k: r[k]
+                for k in (
+                    "id",
+                    "tier",
+                    "queue",
+                    "rule_id",
+                    "kept",
+                    "confidence",
+                    "cited",
+                    "routing",
+                    "facts",
+                    "needs_agent",
+                )
+            }
             for r in rows
         ],
     }

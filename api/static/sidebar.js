@@ -73,11 +73,29 @@ function render(data) {
   text("rule", d.rule_id); text("reason", d.reason);
   const assumed = d.trace.filter((s) => s.rule === "defaults").map((s) => s.detail);
   $("assumed").textContent = assumed.length ? "Assumed, please check: " + assumed.join("; ") : "";
+  renderNeeds(data.needs_agent || {});
   const tiers = $("feedback-tier");
   if (tiers.options.length === 1) {
     for (const t of ["T1", "T2", "T3", "T4"]) { const o = document.createElement("option"); o.value = o.textContent = t; tiers.append(o); }
   }
   tick();
+}
+
+// Facts inferred too weakly to decide on: each gets a field holding the suggestion as a hint; what the agent types
+// is sent as the helpdesk's own fact on re-run (lists comma-separated). Severity has its own select above.
+function renderNeeds(needs) {
+  const names = Object.keys(needs).filter((n) => n !== "severity");
+  $("needs-agent").classList.toggle("hidden", Object.keys(needs).length === 0);
+  const edits = $("fact-edits"); edits.replaceChildren();
+  for (const name of names) {
+    const f = needs[name];
+    const label = document.createElement("label"); label.textContent = name + " ";
+    const input = document.createElement("input"); input.dataset.fact = name; input.dataset.list = Array.isArray(f.value);
+    input.placeholder = "suggested: " + [].concat(f.value).join(", ") + " (" + Math.round(f.confidence * 100) + "% sure)";
+    input.title = f.source; label.append(input); edits.append(label);
+  }
+  const sev = needs.severity;
+  $("set-severity").options[0].textContent = sev ? "suggested " + sev.value + "?" : "as inferred";
 }
 
 function tick() {
@@ -92,6 +110,10 @@ setInterval(tick, 30000);
 function ticket() {
   const facts = {};
   if ($("set-severity").value) facts.severity = $("set-severity").value;
+  for (const input of document.querySelectorAll("#fact-edits input")) {
+    const v = input.value.trim();
+    if (v) facts[input.dataset.fact] = input.dataset.list === "true" ? v.split(",").map((x) => x.trim()).filter(Boolean) : v;
+  }
   return { ticket_id: $("ticket-id").value.trim() || null, subject: $("subject").value.trim() || null,
            body: $("body").value, account_id: $("account").value.trim() || null, facts };
 }

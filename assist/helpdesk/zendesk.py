@@ -189,9 +189,11 @@ def assist_note(result: AssistResult) -> str:
     where = d.tier + (f", queue {d.queue}" if d.queue else "")
     verdict = "Keep at Tier 1" if result.deflected else ("Escalate" if d.escalate else "Route")
     lines.append(f"Decision: {verdict} — {where} (rule {d.rule_id}). {d.reason}")
-    assumed = [step.detail for step in d.trace if step.rule == "defaults"]
-    if assumed:
-        lines.append(f"Assumed, please check: {'; '.join(assumed)}")
+    if result.assumed:
+        lines.append(f"Assumed, please check: {'; '.join(result.assumed)}")
+    if result.needs_agent:
+        unclear = [f"{name} (suggested {f.value}, {f.confidence:.0%} sure)" for name, f in result.needs_agent.items()]
+        lines.append(f"Unclear from the words, please set: {'; '.join(unclear)}")
     lines.append(f"Reply by {d.sla.reply_by}, resolve by {d.sla.resolve_by}. Confidence {result.confidence:.2f}.")
     return "\n".join(lines)
 

@@ -33,7 +33,7 @@ def test_assist_answers_with_citations_and_decides(env: Env) -> None:
     assert body["answer"]["mode"] == "extractive" and body["answer"]["text"]
     cited = {c["source_id"] for c in body["citations"]}
     assert cited & {"exports.md", "acme-1"}
-    assert body["facts"]["customer_tier"] == {"value": "enterprise", "source": "account acme plan"}
+    assert body["facts"]["customer_tier"] == {"value": "enterprise", "source": "account acme plan", "confidence": 1.0}
     assert body["routing"]["queue"]["value"] == "Reporting"
     assert body["decision"]["matrix_version"].startswith("sha256:")
     assert 0 <= body["confidence"] <= 1 and body["decision_id"]
@@ -46,7 +46,7 @@ def test_explicit_facts_win_and_bad_facts_name_the_field(env: Env) -> None:
         headers=auth(env.keys["agent"]),
     )
     body = r.json()
-    assert body["facts"]["issue_type"] == {"value": "outage", "source": "helpdesk"}
+    assert body["facts"]["issue_type"] == {"value": "outage", "source": "helpdesk", "confidence": 1.0}
     assert body["decision"]["tier"] == "T2"
     r = env.client.post("/v1/assist", json={**TICKET, "facts": {"severity": "S9"}}, headers=auth(env.keys["agent"]))
     assert r.status_code == 422

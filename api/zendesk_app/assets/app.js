@@ -75,9 +75,15 @@ function render(data) {
   text("decision", (data.deflected ? "Keep at Tier 1" : d.escalate ? "Escalate to " + d.tier : "Stay at " + d.tier) +
     (d.queue ? " · " + d.queue : "") + " · owner " + d.owner_role);
   text("reason", d.rule_id + ": " + d.reason);
-  var assumed = d.trace.filter(function (s) { return s.rule === "defaults"; }).map(function (s) { return s.detail; });
-  text("assumed", assumed.length ? "Assumed, please check: " + assumed.join("; ") : "");
-  show("assumed", assumed.length > 0);
+  // What the matrix assumed, and what the words were too unclear to decide on (the suggestion, for the agent to set
+  // in the ticket's fields).
+  var notes = (data.assumed || []).map(function (a) { return a; });
+  Object.keys(data.needs_agent || {}).forEach(function (name) {
+    var f = data.needs_agent[name];
+    notes.push(name + " unclear, suggested " + [].concat(f.value).join(", ") + " (" + Math.round(f.confidence * 100) + "% sure)");
+  });
+  text("assumed", notes.length ? "Please check: " + notes.join("; ") : "");
+  show("assumed", notes.length > 0);
   text("reply-by", d.sla.reply_by); text("resolve-by", d.sla.resolve_by);
   var confident = data.answer.text && data.confidence >= CONFIDENT;
   text("answer", !data.answer.text ? "No answer in the knowledge base." :
