@@ -9,20 +9,52 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from assist.answer import Answer
 from assist.retrieval import ScoredChunk, words
+from ingest.documents import is_ticket_source
 
-# kb_confidence = logistic(A * s + C * agree + D * coverage + B): s = cosine similarity of the best cited chunk;
-# agree = 1 when the dense and the BM25 stage put the same source first (two independent retrievers agreeing);
-# coverage = share of the question's specific terms (error codes, product names: see SPECIFIC_SHARE) that the
-# first cited source mentions — an on-topic article that never names what the customer quoted rarely holds the
-# answer. Fitted on the TechQA dev set by benchmarks/calibrate_confidence.py (which also prints leave-one-out
-# figures), recorded here so the runtime needs no data at start.
-CONFIDENCE_A = 2.41
-CONFIDENCE_C = 1.16
-CONFIDENCE_D = 4.00
-CONFIDENCE_B = -2.78
+
+# kb_confidence = logistic(A * s + C * agree + D * coverage + B), with A..D per kind of knowledge the answer's
+# first citation comes from: s = cosine similarity of the best cited chunk; agree = 1 when the dense and the BM25
+# stage put the same source first (two independent retrievers agreeing); coverage = share of the question's specific
+# terms (error codes, product names: see SPECIFIC_SHARE) that the first cited source mentions — an on-topic article
+# that never names what the customer quoted rarely holds the answer. Fitted by benchmarks/calibrate_confidence.py
+# (which also prints leave-one-out figures), recorded here so the runtime needs no data at start.
+@dataclass(frozen=True)
+class Calibration:
+    similarity: float  # A
+    agreement: float  # C
+    coverage: float  # D
+    bias: float  # B
+
+
+CALIBRATIONS = {
+    # Help-center articles, technotes and Slack threads: TechQA dev (80 cases). All three signals carry weight.
+    "docs": Calibration(2.41, 1.16, 4.00, -2.78),
+    # The account's own past tickets: escalation_b2b dev, the 30 tickets Tier 1 handles whose answer came first from
+    # a past ticket (25 were answerable from it). Agreement and coverage add nothing there — a customer retells the
+    # same problem in new words and new names — so only the similarity to the past ticket counts
+    # (`--kind past_ticket --tier T1 --signals similarity`).
+    "past_ticket": Calibration(2.34, 0.0, 0.0, -0.09),
+}
+
+
+class Signals(NamedTuple):
+    """The inputs of ``kb_confidence``: the calibration reads them, and an agent's verdict is later read against
+    the log-odds they give."""
+
+    similarity: float
+    agree: float
+    coverage: float
+    kind: str = "docs"  # the CALIBRATIONS key of the first citation's knowledge
+
+
+def knowledge_kind(source: object) -> str:
+    """The calibration a source's answers get: past tickets (and recorded resolutions) or documentation."""
+    return "past_ticket" if is_ticket_source(source) else "docs"
 
 
 def stages_agree(chunks: list[ScoredChunk]) -> bool:
@@ -46,17 +78,20 @@ def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -
     return (1.0 - len(missing) / len(terms) if terms else 1.0), missing
 
 
-def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> tuple[float, float, float]:
-    """(best cited similarity, stages agree, coverage): the inputs of ``confidence``; the calibration reads them."""
+def confidence_signals(chunks: list[ScoredChunk], answer: Answer, coverage: float) -> Signals:
+    """(best cited similarity, stages agree, coverage, the first citation's kind of knowledge)."""
     cited = {c.source_id for c in answer.citations}
     sims = [c.similarity for c in chunks if c.source_id in cited and c.similarity is not None]
-    return (max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage
+    kind = knowledge_kind(answer.citations[0].source) if answer.citations else "docs"
+    return Signals((max(sims) if sims else 0.0), float(stages_agree(chunks)), coverage, kind)
 
 
-def score(signals: tuple[float, float, float]) -> float:
-    """The calibrated model's log-odds for (similarity, agreement, coverage)."""
-    s, agree, cov = signals
-    return CONFIDENCE_A * s + CONFIDENCE_C * agree + CONFIDENCE_D * cov + CONFIDENCE_B
+def score(signals: Signals) -> float:
+    """The calibrated model's log-odds for the signals, by the calibration of their kind of knowledge."""
+    cal = CALIBRATIONS[signals.kind]
+    return (
+        cal.similarity * signals.similarity + cal.agreement * signals.agree + cal.coverage * signals.coverage + cal.bias
+    )
 
 
 def confidence(
@@ -67,7 +102,7 @@ def confidence(
     return probability(signals, recalibration) if answer.citations else 0.0
 
 
-def probability(signals: tuple[float, float, float], recalibration: tuple[float, float] = (1.0, 0.0)) -> float:
+def probability(signals: Signals, recalibration: tuple[float, float] = (1.0, 0.0)) -> float:
     """kb_confidence from the signals of a cited answer (0 when nothing cited was found by similarity)."""
     if signals[0] == 0.0:
         return 0.0

@@ -35,6 +35,9 @@ from ingest.redact import redact_text, redact_values
 from matrix import Decision, Matrix, evaluate
 from matrix.errors import FactError
 
+# Signals that say someone must do something (restore, fix, investigate, credit): an answer alone never resolves them.
+NEEDS_ACTION = frozenset({"outage", "data_loss", "security_incident", "confirmed_defect"})
+
 
 @dataclass(frozen=True)
 class PipelineOptions:
@@ -44,7 +47,7 @@ class PipelineOptions:
     link_hosts: frozenset[str] = frozenset()  # hosts an answer may link to; others are stripped
     # An inferred fact less sure than this is not set: the decision lists it as needing the agent, with its
     # suggestion, instead of deciding on a guess (assist.infer.EVIDENCE_CONFIDENCE).
-    fact_threshold: float = 0.5
+    fact_threshold: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class Pipeline:
         answered = time.perf_counter()
         facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb_conf, missing)
         decision = evaluate(matrix, facts.values, now)
-        deflected = self.deflected(matrix, decision, answer, kb_conf)
+        deflected = self.deflected(matrix, decision, answer, kb_conf, facts.values)
         decided = time.perf_counter()
         decision_body = decision.to_dict()
         decision_id = self.log.record(
@@ -219,13 +222,19 @@ class Pipeline:
         }
         return Facts(values, provenance, routing, needs_agent)
 
-    def deflected(self, matrix: Matrix, decision: Decision, answer: Answer, kb_conf: float) -> bool:
-        """Kept at the first tier, not escalated, with a cited answer confident enough to send."""
+    def deflected(
+        self, matrix: Matrix, decision: Decision, answer: Answer, kb_conf: float, facts: dict[str, Any]
+    ) -> bool:
+        """Kept at the first tier, not escalated, with a cited answer confident enough to send — and nothing in the
+        facts that needs a person to act: an outage, lost data, a security incident, a confirmed defect or a
+        disputed amount is worked at Tier 1 when the matrix keeps it there, never closed with an article."""
+        acts = NEEDS_ACTION & set(facts.get("signals") or ()) or facts.get("billing_dispute_amount") is not None
         return (
             not decision.escalate
             and decision.tier == matrix.tiers[0].id
             and bool(answer.citations)
             and kb_conf >= self.options.deflection_threshold
+            and not acts
         )
 
     # -- facts in, decision out (no retrieval) ------------------------------------------------------------------------

@@ -121,3 +121,36 @@ def test_agents_verdicts_recalibrate_how_confidence_is_read() -> None:
     # Verdicts of one kind only teach nothing.
     verdicts[:] = [(2.0, True)] * 40
     assert recal.current() == (1.0, 0.0)
+
+
+def test_each_kind_of_knowledge_has_its_own_calibration() -> None:
+    from assist.confidence import Signals, confidence_signals, probability
+
+    ticket = ScoredChunk("c-T-1", "text", {"source_id": "T-1", "source": "tickets"}, 0.5, {"dense": 1}, 0.8)
+    cites = [Citation(1, "tickets", "T-1", "T-1", "", "public", 0.5)]
+    found = confidence_signals([ticket], Answer("text", cites, "extractive", []), 0.0)
+    assert found.kind == "past_ticket"
+    # The customer's own past ticket retold in new words (no quoted term in common) is still a likely answer; an
+    # article that close which names none of what the customer quoted is not.
+    assert probability(Signals(0.8, 0.0, 0.0, "past_ticket")) >= 0.8
+    assert probability(Signals(0.8, 0.0, 0.0, "docs")) < 0.5
+    # Within a kind, closer is surer.
+    assert probability(Signals(0.6, 0.0, 0.0, "past_ticket")) < probability(Signals(0.8, 0.0, 0.0, "past_ticket"))
+
+
+def test_a_ticket_that_needs_someone_to_act_is_never_deflected(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    from assist.pipeline import NEEDS_ACTION
+    from matrix import evaluate
+
+    pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
+    matrix = pipeline.policy.current()
+    answer = _answer("a")
+    checked = []
+    for facts in [{"signals": [s]} for s in sorted(NEEDS_ACTION)] + [{"billing_dispute_amount": 120}, {}]:
+        # The matrix is told the ticket stays where it is, so only the facts can stop the deflection.
+        decision = evaluate(matrix, {**facts, "current_tier": "T1", "kb_confidence": 0.95}, "2026-03-02T10:00:00Z")
+        if decision.tier != "T1" or decision.escalate:
+            continue  # the matrix moved it: not a question of deflection
+        assert pipeline.deflected(matrix, decision, answer, 0.95, facts) is (not facts), facts
+        checked.append(facts)
+    assert {} in checked and len(checked) >= 3, checked  # a confident answer deflects; at least two vetoes were seen
