@@ -112,16 +112,21 @@ def probability(signals: Signals, recalibration: tuple[float, float] = (1.0, 0.0
 
 class Recalibration:
     """Agents' verdicts on answers refit how the log-odds are read (Platt scaling: two numbers, so a few dozen
-    verdicts move it safely); the shape of the model — which signals, in what proportion — stays the one fitted on
-    TechQA. Until ``min_examples`` verdicts of both kinds exist it is the identity. Refit when the number of
-    verdicts changed, looked at most every ``recheck_seconds``.
+    verdicts move it safely); the shape of each model — which signals, in what proportion — stays as shipped. Each
+    kind of knowledge gets its own refit once it has ``min_examples`` verdicts of both kinds (a deployment's
+    help-center may be better or worse than its past tickets); until then it reads the refit of all verdicts
+    together, and with too few of those, the shipped calibration as is. Refit when the number of verdicts changed,
+    looked at most every ``recheck_seconds``.
 
-    ``verdicts()``: (log-odds the answer had, whether the agent found it right) pairs; ``count()``: how many."""
+    ``verdicts()``: (log-odds the answer had, whether the agent found it right, its kind of knowledge or None)
+    triples; ``count()``: how many."""
+
+    IDENTITY = (1.0, 0.0)
 
     def __init__(
         self,
         count: Callable[[], int],
-        verdicts: Callable[[], list[tuple[float, bool]]],
+        verdicts: Callable[[], list[tuple[float, bool, str | None]]],
         min_examples: int = 30,
         recheck_seconds: float = 30.0,
     ) -> None:
@@ -130,13 +135,15 @@ class Recalibration:
         self._lock = threading.Lock()
         self._checked_at = -math.inf
         self._fitted_for = -1
-        self._params = (1.0, 0.0)
+        self._params: dict[str | None, tuple[float, float]] = {}  # None: all kinds together
 
-    def current(self) -> tuple[float, float]:
+    def current(self, kind: str | None = None) -> tuple[float, float]:
+        """(a, b) for answers of ``kind``: its own refit, else the pooled one, else the identity."""
         if time.monotonic() - self._checked_at >= self.recheck_seconds:
             self._checked_at = time.monotonic()
             self.refit()
-        return self._params
+        params = self._params
+        return params.get(kind) or params.get(None) or self.IDENTITY
 
     def refit(self) -> None:
         with self._lock:
@@ -145,12 +152,19 @@ class Recalibration:
                 return
             self._fitted_for = n
             rows = self.verdicts()
-            labels = [ok for _, ok in rows]
-            if len(rows) < self.min_examples or all(labels) or not any(labels):
-                self._params = (1.0, 0.0)
-                return
-            from sklearn.linear_model import LogisticRegression
+            fitted: dict[str | None, tuple[float, float]] = {}
+            for kind in [None, *sorted({k for _, _, k in rows if k})]:
+                found = self._fit([(z, ok) for z, ok, k in rows if kind is None or k == kind])
+                if found is not None:
+                    fitted[kind] = found
+            self._params = fitted
 
-            fitted = LogisticRegression(C=1.0).fit([[z] for z, _ in rows], labels)
-            # A verdict set that says confidence runs backwards is noise, not a reason to invert it.
-            self._params = (max(float(fitted.coef_[0][0]), 0.05), float(fitted.intercept_[0]))
+    def _fit(self, rows: list[tuple[float, bool]]) -> tuple[float, float] | None:
+        labels = [ok for _, ok in rows]
+        if len(rows) < self.min_examples or all(labels) or not any(labels):
+            return None
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=1.0).fit([[z] for z, _ in rows], labels)
+        # A verdict set that says confidence runs backwards is noise, not a reason to invert it.
+        return (max(float(model.coef_[0][0]), 0.05), float(model.intercept_[0]))

@@ -32,10 +32,12 @@ class DecisionLog:
         text: tuple[str | None, str | None] = (None, None),
         helpdesk_facts: dict[str, Any] | None = None,
         answer_score: float | None = None,
+        answer_kind: str | None = None,
     ) -> str:
         """Log one decision; its id is a digest of what it is, so the same decision logged twice is one row.
         ``text`` (subject, body) and ``helpdesk_facts`` are what agent feedback needs to make it a labelled case;
-        the caller redacts them. ``answer_score``: the confidence model's log-odds, which verdicts recalibrate."""
+        the caller redacts them. ``answer_score``: the confidence model's log-odds, which verdicts recalibrate, for
+        the kind of knowledge ``answer_kind``."""
         body = json.dumps(decision, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(f"{ticket_id}|{account_id}|{now.isoformat()}|{body}".encode()).hexdigest()[:32]
         with self.engine.begin() as con:
@@ -61,6 +63,7 @@ class DecisionLog:
                         if helpdesk_facts is None
                         else json.dumps(helpdesk_facts, sort_keys=True, default=str),
                         answer_score=answer_score,
+                        answer_kind=answer_kind,
                     )
                 )
         return digest

@@ -158,17 +158,18 @@ class FeedbackStore:
         with self.engine.connect() as con:
             return int(con.execute(select(func.count()).select_from(feedback)).scalar() or 0)
 
-    def verdicts(self) -> list[tuple[float, bool]]:
-        """(the confidence model's log-odds, whether the agent found the answer right) for every verdict about an
-        answer: helpful, or unhelpful because the answer was wrong or outdated (a wrong tier says nothing of it)."""
+    def verdicts(self) -> list[tuple[float, bool, str | None]]:
+        """(the confidence model's log-odds, whether the agent found the answer right, the kind of knowledge it was
+        calibrated for) for every verdict about an answer: helpful, or unhelpful because the answer was wrong or
+        outdated (a wrong tier says nothing of it)."""
         q = (
-            select(decisions.c.answer_score, feedback.c.helpful, feedback.c.reason)
+            select(decisions.c.answer_score, feedback.c.helpful, feedback.c.reason, decisions.c.answer_kind)
             .join(decisions, decisions.c.id == feedback.c.decision_id)
             .where(decisions.c.answer_score.is_not(None))
         )
         with self.engine.connect() as con:
             rows = con.execute(q).all()
-        return [(float(z), bool(ok)) for z, ok, reason in rows if ok or reason in ANSWER_WRONG]
+        return [(float(z), bool(ok), kind) for z, ok, reason, kind in rows if ok or reason in ANSWER_WRONG]
 
     # -- reading -------------------------------------------------------------------------------------------------
     def _rows(self, restrict: str | None, since: datetime | None = None) -> list[dict[str, Any]]:

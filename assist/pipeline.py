@@ -101,7 +101,7 @@ class Pipeline:
         vector, chunks = self.retrieve(query, ticket.account_id, products)
         retrieved = time.perf_counter()
         answer = self.answer(query, chunks)
-        kb_conf, missing, z = self.confidence(query, ticket.account_id, chunks, answer)
+        kb_conf, missing, z, kind = self.confidence(query, ticket.account_id, chunks, answer)
         answered = time.perf_counter()
         facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb_conf, missing)
         decision = evaluate(matrix, facts.values, now)
@@ -118,6 +118,7 @@ class Pipeline:
             (redact_text(ticket.subject) if ticket.subject else None, redact_text(ticket.body)),
             {name: facts.values[name] for name in ticket.facts if name in facts.values},
             z,
+            kind,
         )
         result = AssistResult.model_validate(
             {
@@ -160,17 +161,19 @@ class Pipeline:
 
     def confidence(
         self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer
-    ) -> tuple[float, list[str], float | None]:
+    ) -> tuple[float, list[str], float | None, str | None]:
         """kb_confidence, the question's specific terms the cited source does not mention, and the model's
-        log-odds before recalibration (None without a cited answer): what an agent's verdict is later read
-        against."""
+        log-odds before recalibration with its kind of knowledge (None without a cited answer): what an agent's
+        verdict is later read against."""
         specific = self.retriever.lexical.specific_terms(query, account)
         coverage, missing = term_coverage(specific, chunks, answer)
         if not answer.citations:
-            return 0.0, missing, None
+            return 0.0, missing, None, None
         signals = confidence_signals(chunks, answer, coverage)
-        params = self.recalibration.current() if self.recalibration else (1.0, 0.0)
-        return probability(signals, params), missing, (score(signals) if signals[0] else None)
+        params = self.recalibration.current(signals.kind) if self.recalibration else (1.0, 0.0)
+        if not signals.similarity:
+            return probability(signals, params), missing, None, None
+        return probability(signals, params), missing, score(signals), signals.kind
 
     def facts(
         self,

@@ -69,7 +69,12 @@ def _m6(con: Connection) -> None:
     _add_columns(con, "tickets", {"origin": "VARCHAR(30)"})
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6]
+def _m7(con: Connection) -> None:
+    # Verdicts recalibrate kb_confidence per kind of knowledge: a decision keeps which calibration its answer had.
+    _add_columns(con, "decisions", {"answer_kind": "VARCHAR(20)"})
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6, _m7]
 
 
 def connect(url: str) -> Engine:

@@ -30,6 +30,7 @@ decisions = Table(
     Column("body", Text, nullable=True),
     Column("helpdesk_facts", Text, nullable=True),
     Column("answer_score", Float, nullable=True),  # the confidence model's log-odds: verdicts recalibrate it
+    Column("answer_kind", String(20), nullable=True),  # the kind of knowledge it was calibrated for (migration 7)
 )
 
 resolutions = Table(

@@ -109,18 +109,37 @@ def test_the_service_says_which_quoted_terms_the_cited_source_lacks(tmp_path: Pa
 def test_agents_verdicts_recalibrate_how_confidence_is_read() -> None:
     from assist.confidence import Recalibration
 
-    verdicts: list[tuple[float, bool]] = []
+    verdicts: list[tuple[float, bool, str | None]] = []
     recal = Recalibration(lambda: len(verdicts), lambda: list(verdicts), min_examples=30, recheck_seconds=0)
     chunks = [_chunk("a", "alpha beta"), _chunk("b", "gamma")]
     before = confidence(chunks, _answer("a"), 1.0, recal.current())
     assert recal.current() == (1.0, 0.0)  # no verdicts: the shipped calibration as is
     # Agents say answers the model was sure of are wrong half the time: confidence must come down.
-    verdicts += [(2.0, i % 2 == 0) for i in range(40)] + [(-2.0, False) for _ in range(20)]
+    verdicts += [(2.0, i % 2 == 0, None) for i in range(40)] + [(-2.0, False, None) for _ in range(20)]
     after = confidence(chunks, _answer("a"), 1.0, recal.current())
     assert after < before
     # Verdicts of one kind only teach nothing.
-    verdicts[:] = [(2.0, True)] * 40
+    verdicts[:] = [(2.0, True, None)] * 40
     assert recal.current() == (1.0, 0.0)
+
+
+def test_verdicts_recalibrate_each_kind_of_knowledge_on_its_own() -> None:
+    from assist.confidence import Recalibration
+
+    # This deployment's help-center answers are wrong half the time the model is sure; its past tickets are right.
+    docs = [(2.0, i % 2 == 0, "docs") for i in range(40)] + [(-2.0, False, "docs") for _ in range(20)]
+    tickets = [(2.0, True, "past_ticket") for _ in range(30)] + [(-2.0, i % 3 == 0, "past_ticket") for i in range(30)]
+    recal = Recalibration(lambda: 120, lambda: docs + tickets, min_examples=30, recheck_seconds=0)
+
+    def read(kind: str | None) -> float:
+        a, b = recal.current(kind)
+        return a * 2.0 + b  # the log-odds an answer the model scored 2.0 is read at
+
+    assert read("docs") < read(None) < read("past_ticket")
+    assert read("slack") == read(None)  # a kind without its own verdicts reads the pooled refit
+    # A kind with too few verdicts of its own reads the pooled refit too.
+    few = Recalibration(lambda: 70, lambda: docs + tickets[:10], min_examples=30, recheck_seconds=0)
+    assert few.current("past_ticket") == few.current(None) != few.current("docs")
 
 
 def test_each_kind_of_knowledge_has_its_own_calibration() -> None:

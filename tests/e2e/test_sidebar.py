@@ -173,3 +173,37 @@ def test_only_the_configured_helpdesk_can_frame_the_sidebar_and_send_it_tickets(
         assert "script-src 'self';" in csp and "unsafe-inline'; connect" not in csp
         assert f"frame-ancestors 'self' http://localhost:{HELPDESK_PORT}" in csp
         assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_agent_sets_what_the_words_left_unclear_and_decides_again(
+    tmp_path_factory: pytest.TempPathFactory, embedder: object
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    require_service("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (.ci/run does)")
+    data = build_kb(tmp_path_factory.mktemp("e2e-needs"), embedder)
+    # An operator who decides only on facts 95% sure: what the words suggest goes to the agent instead.
+    settings = Settings(data_dir=data, demo_kb=False, fact_threshold=0.95)  # type: ignore[call-arg]
+    runtime = open_runtime(settings, embedder=embedder)  # type: ignore[arg-type]
+    key = runtime.db.keys.create("sidebar", "agent", "acme", datetime.now(UTC))[0]
+    with serving(create_app(settings, runtime)) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{base}/sidebar#key={key}")
+        page.fill("#body", "The revenue report export to CSV times out after 60 seconds and fails. How do we fix it?")
+        page.click("#run")
+        page.wait_for_selector("#result:not(.hidden)", timeout=30000)
+        expect(page.locator("#needs-agent")).to_be_visible()
+        # Severity is suggested in its own select; the other unclear facts each get a field with the suggestion.
+        assert page.locator("#set-severity option").first.inner_text().startswith("suggested S")
+        fields = page.locator("#fact-edits input")
+        names = [fields.nth(i).get_attribute("data-fact") for i in range(fields.count())]
+        assert "issue_type" in names, names
+        issue = page.locator('#fact-edits input[data-fact="issue_type"]')
+        assert "suggested:" in (issue.get_attribute("placeholder") or "")
+        issue.fill("integration")
+        page.click("#rerun")
+        # Set by the agent, it is the helpdesk's fact now: nothing left to ask about it.
+        expect(page.locator('#fact-edits input[data-fact="issue_type"]')).to_have_count(0, timeout=30000)
+        assert page.inner_text("#error") == ""
+        browser.close()

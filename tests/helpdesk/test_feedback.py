@@ -118,3 +118,6 @@ def test_corrections_and_verdicts_reach_what_the_models_learn_from(desk: Desk) -
     assert len(fb.verdicts()) == verdicts
     assert _feedback(desk, "acme", result["decision_id"], {"helpful": True}).status_code == 201
     assert len(fb.verdicts()) == verdicts + (1 if result["citations"] else 0)
+    if result["citations"]:  # the verdict is read against the calibration its answer's kind of knowledge had
+        kind = "past_ticket" if result["citations"][0]["source"] in ("tickets", "zendesk", "resolutions") else "docs"
+        assert kind in {v[2] for v in fb.verdicts()}
