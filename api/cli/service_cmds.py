@@ -112,8 +112,15 @@ def ask(
     typer.echo(
         f"  reply by {d.sla.reply_by}, resolve by {d.sla.resolve_by}, next escalation {d.next_escalation_at or 'none'}"
     )
-    inferred = ", ".join(f"{k}={v.value} ({v.source})" for k, v in result.facts.items())
+    inferred = ", ".join(f"{k}={v.value} ({v.source}, {v.confidence:.0%} sure)" for k, v in result.facts.items())
     typer.echo(f"  facts: {inferred}")
+    if result.assumed:
+        typer.echo(f"  assumed, please check: {'; '.join(result.assumed)}")
+    if result.needs_agent:
+        unclear = "; ".join(
+            f"{k} (suggested {v.value}, {v.confidence:.0%} sure)" for k, v in result.needs_agent.items()
+        )
+        typer.echo(f"  unclear from the words, set with --facts: {unclear}")
 
 
 @clock_app.command("tick")

@@ -42,6 +42,10 @@ def test_ask_json_equals_the_api_body(tmp_path: Path, embedder: object) -> None:
     assert r.exit_code == 0
     assert "Answer (extractive" in r.stdout and "Decision:" in r.stdout and "why:" in r.stdout
     assert "tickets:acme-1" in r.stdout or "docs:exports.md" in r.stdout
+    # Each fact says how sure it is; the defaults the matrix assumed are named for the agent to check.
+    assert "% sure)" in r.stdout
+    for detail in cli_body["assumed"]:
+        assert detail in r.stdout
 
 
 def test_ask_bad_facts_exit_2(tmp_path: Path) -> None:
