@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assist.lexicons import (
+    BLOCKING,
     DEFECT_MARKERS,
     DISPUTE,
     FIXED_MARKERS,
@@ -37,15 +38,16 @@ DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same p
 # from the closest knowledge (a known defect, a documented error code) carries that chunk's similarity.
 EVIDENCE_CONFIDENCE = {
     "keyword": 0.8,  # a signal's own words in the ticket: "deleted", "is down", "leaked"
-    "signals": 0.7,  # severity from signals that define it (data loss, security, outage, defect): 0.68 measured
-    "issue_type_keyword": 0.45,  # issue type from the first lexicon hit, most specific first: 0.45 of 123
+    "signals": 0.65,  # severity from signals that define it (data loss, security, outage, defect): 0.63 of 46
+    "issue_type_keyword": 0.5,  # issue type from the lexicons, a question turned how-to: 0.51 of 132
     "dispute_sentence": 0.9,  # the amount in the sentence that disputes it
     "dispute_invoice": 0.6,  # no amount in that sentence: the largest one named
     "feature_request": 0.8,  # severity S4 of a feature request (with a disputed invoice's S3: 0.82 of 11)
     "disputed": 0.8,  # severity S3 of a disputed invoice
-    "question_subject": 0.7,  # severity S4: the customer's own summary is a question
-    "problem_words": 0.7,  # severity S3: words of something not working: 0.71 of 49
-    "question_words": 0.6,  # severity S4: a question, nothing said to be broken: 0.64 of 22
+    "question_subject": 0.9,  # severity S4: the customer's own summary is a question naming no problem: 0.95 of 19
+    "blocking_words": 0.65,  # severity S2: not working, and nobody can work or said to be urgent: 2 of 3
+    "problem_words": 0.75,  # severity S3: words of something not working, or an error code: 0.75 of 52
+    "question_words": 0.8,  # severity S4: a question, nothing said to be broken: 0.87 of 15
     "named_product": 0.9,  # product area: one of the account's products named
     "account": 1.0,  # the account's record: plan
     "measured": 1.0,  # kb_confidence: computed, not guessed
@@ -109,7 +111,8 @@ def _word_at(text: str, start: int) -> str:
     return found.group(0) if found else text[start : start + 12]
 
 
-_ERROR_CODE = re.compile(r"\b[a-z]{2,4}-\d{3,5}\b")
+# "TP-4012", not the start of an invoice number ("VG-2026-1311")
+_ERROR_CODE = re.compile(r"\b[a-z]{2,4}-\d{3,5}\b(?![-/.]\d)")
 
 
 def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, Inferred]:
@@ -122,6 +125,9 @@ def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, Inferred
         if chunk.similarity is None or chunk.similarity < DEFECT_SIMILARITY:
             continue
         found = sorted(c for c in codes if c in chunk.text.lower())
+        source = "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id)
+        if found and _find(DEFECT_MARKERS, source) and _find(FIXED_MARKERS, source):
+            continue  # a known issue explained the code and was fixed since: this ticket says it is back
         if found:
             where = f"{chunk.metadata.get('source')}:{chunk.source_id}"
             return {"documented_fix": _from_knowledge(f"'{found[0]}' is explained in {where}", chunk)}
@@ -198,15 +204,36 @@ def infer_severity(
     if disputed:
         return Inferred.by("disputed", "S3", "a disputed invoice")
     # The customer's own summary (the subject, or the first line) is a question: they ask, nothing is down.
+    # A summary that names a problem ("webhook endpoint disabled??", "TP-2002 on the new endpoint??") is not one.
     first = lowered.strip().split("\n", 1)[0].strip()
-    if first.endswith("?") and len(first) < 200:
+    if first.endswith("?") and len(first) < 200 and not _broken(first):
         return Inferred.by("question_subject", "S4", f"asked as a question: '{first[:80]}'")
-    problem = _find(PROBLEM, lowered)
+    problem = _broken(lowered)
+    blocking = _find(BLOCKING, lowered)
+    if problem and blocking:
+        return Inferred.by("blocking_words", "S2", f"not working ('{problem}') and blocking: '{blocking}'")
     if problem:
         return Inferred.by("problem_words", "S3", f"something is not working: '{problem}'")
     if issue_type == "how_to" or _find(QUESTION, lowered):
         return Inferred.by("question_words", "S4", "a question, with no sign that anything is broken")
     return None
+
+
+ASKED_ABOUT = {"integration", "account", "bug"}  # areas a how-to question is about
+
+
+def _asks(lowered: str) -> bool:
+    """A question and no problem: the summary asks without naming a problem, or the text asks and names none."""
+    first = lowered.strip().split("\n", 1)[0].strip()
+    if first.endswith("?") and not _broken(first):
+        return True
+    return not _broken(lowered) and bool(_find(QUESTION, lowered))
+
+
+def _broken(text: str) -> str | None:
+    """Words of something not working, or an error code quoted: what a problem report says, in any language."""
+    code = _ERROR_CODE.search(text)
+    return _find(PROBLEM, text) or (code.group(0).upper() if code else None)
 
 
 def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...] = ()) -> dict[str, Inferred]:
@@ -235,6 +262,12 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
         if hit:
             out["issue_type"] = Inferred.by("issue_type_keyword", kind, f"keyword '{hit}'")
             break
+    if "issue_type" not in out and _asks(lowered):
+        out["issue_type"] = Inferred.by("issue_type_keyword", "how_to", "a question that names nothing broken")
+    elif out.get("issue_type") and out["issue_type"].value in ASKED_ABOUT and _asks(lowered):
+        # "Can we raise the API limit?", "which SAML attribute?": a question about an area, nothing broken in it
+        why = f"{out['issue_type'].source}, in a question that names nothing broken"
+        out["issue_type"] = Inferred.by("issue_type_keyword", "how_to", why)
     amount = infer_dispute_amount(text)
     if amount is not None:
         out["billing_dispute_amount"] = amount

@@ -92,6 +92,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"every one of our customers|everyone is affected|widespread",
             r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
             r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
+            r"\bother (?:startups|companies|customers|tenants|businesses)\b[^.!?\n]{0,100}\b(?:too|as well|also)\b",
             r"another (?:\w+ )?(?:company|customer)\b[^.!?\n]{0,80}\b(?:same|too|as well)",
             # Their own customers feel it: the fault reaches past this account.
             r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
@@ -118,6 +119,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"same (?:result|thing|error|problem|behaviou?r)",
             r"\btried\b[^.!?\n]{0,60}\b(?:and|,)\b[^.!?\n]{0,60}",
             r"\b(?:also|even) (?:over|on|with|in|from) (?:a |another |our |the |mobile )",
+            r"\bhappens (?:on |for |with |to )?(?:every|each|all)\b",
         ],
         "de": [
             r"reproduzierbar",
@@ -176,7 +178,10 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
         ],
     ),
     ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding", r"ausfall", r"\bpanne\b", r"caída"]),
-    ("billing", [r"\bdisput", r"overcharg", r"\brefund", r"widerspr|erstatt|rembours|contest|reembols"]),
+    (
+        "billing",
+        [r"\bdisput", r"overcharg", r"\brefund", r"service credits?", r"widerspr|erstatt|rembours|contest|reembols"],
+    ),
     (
         "feature_request",
         [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add", r"\bwishlist\b"],
@@ -190,6 +195,20 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"\bconfigure\b",
             r"\bsetup\b",
             r"\bwie\b|comment|cómo",
+        ],
+    ),
+    # Another system connected to ours (sign-in providers, CRMs, ERPs, warehouses, webhooks): before account and
+    # bug words, since "SSO sign-in fails" is the integration's problem. Not the bare word "API": it is the
+    # product's own surface, named in how-tos and bug reports alike.
+    (
+        "integration",
+        [
+            r"webhook",
+            r"integration",
+            r"\b(?:sso|saml|oidc|openid|scim|okta|entra|oauth)\b",
+            r"netsuite|salesforce|hubspot|quickbooks|\bxero\b|slack app",
+            r"snowflake|bigquery|redshift|warehouse|\bsftp\b",
+            r"connector|\bsync(?:s|ed|ing)?\b|\bsdk\b",
         ],
     ),
     (
@@ -210,20 +229,6 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
         "bug",
         [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working", r"fehler|erreur"],
     ),
-    (
-        "integration",
-        [
-            r"\bapi\b",
-            r"webhook",
-            r"integration",
-            r"\bsso\b",
-            r"saml",
-            r"\bscim\b",
-            r"oauth",
-            r"connector",
-            r"\bsdk\b",
-        ],
-    ),
     ("billing", [r"invoice", r"billing", r"charged", r"payment", r"subscription", r"pricing", r"rechnung|factur"]),
 ]
 
@@ -242,6 +247,7 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\b(?:can'?t|cannot|unable to)\b",
         r"keeps? (?:failing|creating|attaching|returning|showing)",
         r"\bstopped (?:\w+ing)\b",
+        r"\breject(?:s|ed|ing)?\b|\b(?:auto-?)?disabled\b",
     ],
     "de": [
         r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
@@ -251,9 +257,37 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"(?:kann|können) nicht",
         r"stimmt nicht",
         r"doppelt",
+        r"abgelehnt|deaktiviert",
     ],
-    "fr": [r"erreur", r"ne (?:fonctionne|marche) (?:pas|plus)", r"échou", r"impossible de", r"incorrect", r"en double"],
-    "es": [r"\berror", r"no funciona", r"\bfalla", r"no (?:puedo|podemos)", r"incorrect", r"duplicad"],
+    "fr": [
+        r"rejet|désactivé",
+        r"erreur",
+        r"ne (?:fonctionne|marche) (?:pas|plus)",
+        r"échou",
+        r"impossible de",
+        r"incorrect",
+        r"en double",
+    ],
+    "es": [
+        r"rechaz|desactivad",
+        r"\berror",
+        r"no funciona",
+        r"\bfalla",
+        r"no (?:puedo|podemos)",
+        r"incorrect",
+        r"duplicad",
+    ],
+}
+# A problem that blocks the customer's work, or all of its users, now: a major function impaired (S2).
+BLOCKING_BY_LANGUAGE: dict[str, list[str]] = {
+    "en": [
+        r"\burgent\b|\basap\b",
+        r"\b(?:nobody|no one|none of us)\b[^.!?\n]{0,20}\b(?:can|could|is able)\b",
+        r"\b(?:everyone|every user|all (?:of )?(?:our )?users)\b[^.!?\n]{0,40}\b(?:fail|can'?t|cannot|get|gets|error)",
+    ],
+    "de": [r"\bdringend\b", r"\bniemand\b[^.!?\n]{0,20}\bkann\b", r"\balle (?:unsere )?(?:nutzer|benutzer)\b"],
+    "fr": [r"\burgent\b", r"\bpersonne ne peut\b", r"\btous (?:nos |les )?utilisateurs\b"],
+    "es": [r"\burgente\b", r"\bnadie puede\b", r"\btodos (?:nuestros |los )?usuarios\b"],
 }
 QUESTION_BY_LANGUAGE: dict[str, list[str]] = {
     "en": [
@@ -267,6 +301,7 @@ QUESTION_BY_LANGUAGE: dict[str, list[str]] = {
 }
 PROBLEM = [p for patterns in PROBLEM_BY_LANGUAGE.values() for p in patterns]
 QUESTION = [p for patterns in QUESTION_BY_LANGUAGE.values() for p in patterns]
+BLOCKING = [p for patterns in BLOCKING_BY_LANGUAGE.values() for p in patterns]
 
 # A billing dispute, in each language: the amount it is about is read next to these words.
 DISPUTE_BY_LANGUAGE: dict[str, list[str]] = {
@@ -306,6 +341,12 @@ FIXED_MARKERS = [
     r"\b(?:was|been|is now|got) fixed\b",
     r"\bfix (?:has )?(?:shipped|released|deployed|went out)",
     r"\bresolved in \d",
+    # The fix reached production, or the change that broke it was taken back: an incident that is over.
+    # ("2026.11.1 is deployed", said as a fact at a sentence's start; not "when 2026.12 is released")
+    r"\b(?:has been|have been|was|were|is now|are now) (?:deployed|released|rolled out)\b",
+    r"(?:^|[.:;!]\s+)(?:release |hotfix |version |the fix )?[\w.-]+ is (?:now )?(?:deployed|released|live)\b",
+    r"\bconfirmed and (?:resolved|fixed)\b",
+    r"\b(?:was|were|been) rolled back\b",
 ]
 WORKAROUND_MARKERS = [r"workaround:\W*yes", r"\bas a workaround\b", r"\bworkaround\b"]
 NO_WORKAROUND = [r"\bno (?:\w+ )?workarounds?\b", r"workaround:\W*no\b", r"without (?:a |any )?workaround"]

@@ -15,12 +15,24 @@ from assist.retrieval import ScoredChunk
         ("Unauthorized access to our admin account from an unknown IP", "security", {"security_incident"}),
         ("Possible phishing email pretending to be your billing team", "security", {"security_incident"}),
         # Look-alikes: the word "security" or "breach" without an incident.
-        ("What security features does the enterprise plan include?", None, set()),
+        ("What security features does the enterprise plan include?", "how_to", set()),  # asked, nothing broken
         ("How do I configure the security settings for SSO?", "how_to", set()),
         ("We were charged twice for October, please refund us", "billing", set()),  # "twice" is no reproduction
         ("Ticket 4411 is close to an SLA breach, please reply", None, set()),
         ("Is a late invoice a breach of contract on your side?", "billing", set()),
         ("Our dashboard has been down since 9am for all our users", "outage", {"outage", "multi_customer_impact"}),
+        # An area named in a question is a how-to; the same area failing is that integration's problem, not the
+        # account's or a bug of ours. The API is the product's own surface, no integration.
+        ("Can we map roles from Entra groups over SAML? Which attribute do you expect?", "how_to", set()),
+        ("Since this morning every SSO sign-in fails with TP-3001", "integration", {"reproducible"}),
+        ("Our daily report to SFTP stopped arriving, the run log shows an error", "integration", set()),
+        ("Can we get a higher API rate limit for our nightly job?", "how_to", set()),
+        # Other tenants of the same provider failing too: the fault reaches past this account.
+        (
+            "Two founders at other startups on your platform say their ingestion is failing too",
+            None,
+            {"multi_customer_impact"},
+        ),
     ],
 )
 def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, signals: set[str]) -> None:
@@ -28,7 +40,7 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
     assert (facts["issue_type"].value if "issue_type" in facts else None) == issue_type
     assert set(facts["signals"].value if "signals" in facts else ()) == signals
     if "issue_type" in facts:
-        assert facts["issue_type"].source.startswith("keyword '")  # every inferred fact says where it came from
+        assert facts["issue_type"].source  # every inferred fact says where it came from
 
 
 @pytest.mark.parametrize(
@@ -63,6 +75,14 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ("Slack app not posting most invoices?\n\nFinance says some paid invoices never showed up.", set(), "S4"),
         ("Slack app stopped posting\n\nNo invoice.paid messages since Monday.", set(), "S3"),
         ("Unsere Salesforce-Verbindung bricht täglich ab", set(), "S3"),
+        # A summary that asks while naming a problem or an error code is a problem report (S3); one that blocks
+        # everyone, or is said to be urgent, impairs a major function (S2).
+        ("webhook endpoint DISABLED??\n\nWe noticed it this morning, what happened?", set(), "S3"),
+        ("TP-2002 on the new endpoint but the old one is fine??\n\nAny idea?", set(), "S3"),
+        ("Half of our events are rejected. Which field is wrong?", set(), "S3"),
+        ("URGENT: nobody can log in since the certificate rotation, sign-in fails", set(), "S2"),
+        ("Es ist dringend: die Anmeldung funktioniert nicht mehr", set(), "S2"),
+        ("Happens on every full-line credit note we tested", {"reproducible"}, None),
     ],
 )
 def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
@@ -117,3 +137,24 @@ def test_known_defects_and_documented_fixes_come_from_the_closest_knowledge() ->
     assert "signals" not in infer_facts("CSV totals differ", [fixed])
     far = _chunk("slack", "eng/3", "confirmed defect, ENG-7", 0.3)
     assert "signals" not in infer_facts("CSV totals differ", [far])
+
+
+def test_a_known_issue_fixed_since_is_neither_a_defect_nor_the_fix_of_its_return() -> None:
+    solved = (
+        "This is a known issue with Parquet exports: TP-4012 past 30 minutes. Until the fix ships, switch to CSV. "
+        "Update 2026-11-10: release 2026.11 is deployed and Parquet exports complete again."
+    )
+    past = _chunk("tickets", "T-1", solved, 0.9)
+    again = "Parquet exports failing again with TP-4012 after 2026.11. I thought this was fixed?"
+    # Not an open defect (its fix shipped), and its explanation of TP-4012 is no fix for the code coming back.
+    facts = infer_facts(again, [past])
+    assert set(facts["signals"].value) == {"reproducible"}
+    # A fix announced for later is not a fix that shipped: the issue is still known, with its workaround.
+    text = "Workaround: keep an owner on passwords until the fix ships, when 2026.12 is released."
+    pending = _chunk("docs", "ki.md", text, 0.8, "Known issue: TP-3001 with assertion-only signing")
+    assert "documented_fix" in infer_facts("SSO fails with TP-3001", [pending])["signals"].value
+
+
+def test_an_invoice_number_is_not_an_error_code() -> None:
+    article = _chunk("tickets", "T-2", "Invoice VG-2026-1311 was corrected with a credit note.", 0.8)
+    assert "signals" not in infer_facts("Invoice VG-2026-1311 shows the wrong symbol", [article])
