@@ -106,6 +106,20 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s' own token pattern: the same word
 # A query term is *specific* when fewer than this share of the visible chunks contain it: error codes, product,
 # component and API names — what a customer quotes and an answer that fits must mention.
 SPECIFIC_SHARE = 0.01
+# ... and when it is rare in everyday language too. In a small knowledge base almost every word is rare ("hello",
+# "thanks", a first name, any German or French word in an English help center), so rarity in the knowledge base alone
+# took greetings and sign-offs for what the answer must mention. A word whose Zipf frequency (wordfreq: log10 of
+# occurrences per billion words) reaches this in any of the ticket languages we read is everyday language; codes,
+# product names, jargon and rare surnames stay below it.
+EVERYDAY_ZIPF = 3.5
+EVERYDAY_LANGUAGES = ("en", "de", "fr", "es")
+
+
+def everyday(term: str) -> bool:
+    """Is ``term`` a common word of English, German, French or Spanish (by wordfreq's corpus counts)?"""
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(term, lang) >= EVERYDAY_ZIPF for lang in EVERYDAY_LANGUAGES)
 
 
 def words(text: str) -> set[str]:
@@ -168,8 +182,9 @@ class LexicalRetriever:
 
     def specific_terms(self, query: str, account: str | None, share: float = SPECIFIC_SHARE) -> list[str]:
         """The query's terms that fewer than ``share`` of the chunks ``account`` may see contain (at least two
-        chunks' worth, so a small knowledge base does not make every word specific), sorted. A term no visible
-        chunk contains is specific too: the knowledge base says nothing about it."""
+        chunks' worth, so a small knowledge base does not make every word specific) and that are not everyday
+        words (``everyday``), sorted. A term no visible chunk contains is specific too: the knowledge base says
+        nothing about it."""
         from bm25s.stopwords import STOPWORDS_EN
 
         # Stop and question words are never specific; the indexes leave stop words out, so they would look unseen.
@@ -190,7 +205,7 @@ class LexicalRetriever:
                 if i is not None:
                     df[t] += int(indptr[i + 1] - indptr[i])  # chunks holding the term: its column's entries
         cut = max(2.0, share * total)
-        return sorted(t for t, n in df.items() if n < cut)
+        return sorted(t for t, n in df.items() if n < cut and not everyday(t))
 
     def retrieve(self, query: str, account: str | None, k: int = 8) -> list[ScoredChunk]:
         import bm25s

@@ -57,6 +57,14 @@ def test_specific_terms_are_the_rare_ones(kb: Path, embedder: MiniLMEmbedder) ->
     assert lexical.specific_terms("AMQ9999E", None, share=0.05) == ["amq9999e"]  # 2 < 6 chunks
 
 
+def test_everyday_words_of_any_ticket_language_are_never_specific(kb: Path, embedder: MiniLMEmbedder) -> None:
+    lexical = LexicalRetriever(KnowledgeStore.open(kb, embedder))
+    # None of these words is in the knowledge base, but a greeting, a first name, a thank-you in four languages and
+    # a plain verb are not what an answer must mention; the unknown code and the rare product name are.
+    question = "Hello Felix, thanks! Merci beaucoup, vielen Dank, gracias: zzfrobnicate keeps failing in Solheimcloud"
+    assert lexical.specific_terms(question, None) == ["solheimcloud", "zzfrobnicate"]
+
+
 def _chunk(source_id: str, text: str) -> ScoredChunk:
     return ScoredChunk(f"c-{source_id}", text, {"source_id": source_id}, 0.5, {"dense": 1, "bm25": 1}, 0.6)
 
@@ -152,9 +160,29 @@ def test_each_kind_of_knowledge_has_its_own_calibration() -> None:
     # The customer's own past ticket retold in new words (no quoted term in common) is still a likely answer; an
     # article that close which names none of what the customer quoted is not.
     assert probability(Signals(0.8, 0.0, 0.0, "past_ticket")) >= 0.8
-    assert probability(Signals(0.8, 0.0, 0.0, "docs")) < 0.5
+    assert probability(Signals(0.8, 0.0, 0.0, "docs")) < 0.8
     # Within a kind, closer is surer.
     assert probability(Signals(0.6, 0.0, 0.0, "past_ticket")) < probability(Signals(0.8, 0.0, 0.0, "past_ticket"))
+
+
+def test_an_answer_that_stands_out_from_its_neighbours_is_surer() -> None:
+    from assist.confidence import confidence_signals
+
+    def chunks(neighbour_similarity: float) -> list[ScoredChunk]:
+        answer = ScoredChunk("c-a", "text", {"source_id": "a"}, 0.5, {"dense": 1, "bm25": 1}, 0.7)
+        others = [
+            ScoredChunk(f"c-{s}", "text", {"source_id": s}, 0.4, {"dense": i + 2}, neighbour_similarity)
+            for i, s in enumerate("bcdefg")
+        ]
+        return [answer, *others]
+
+    # The same article at the same similarity: alone near the top it likely answers; one of six about as close
+    # (an on-topic question the knowledge base does not answer) it likely does not.
+    alone, crowded = (confidence_signals(chunks(s), _answer("a"), 1.0) for s in (0.35, 0.68))
+    assert alone.margin == pytest.approx(0.35) and crowded.margin == pytest.approx(0.02)
+    assert confidence(chunks(0.35), _answer("a"), 1.0) > confidence(chunks(0.68), _answer("a"), 1.0)
+    # Nothing else retrieved by similarity: no margin to read.
+    assert confidence_signals(chunks(0.5)[:1], _answer("a"), 1.0).margin == 0.0
 
 
 def test_a_ticket_that_needs_someone_to_act_is_never_deflected(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
