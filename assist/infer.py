@@ -139,18 +139,23 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     titled as a known issue, or an engineer confirming a bug in a Slack thread or a past ticket. Read are the most
     similar of the best three chunks, and any of them that quotes the ticket's own error code (each with every
     retrieved chunk of its source). With a workaround written down it is a documented fix (support can resolve it);
-    without one, a confirmed defect (the matrix sends those to engineering). A fixed issue is neither."""
+    without one, a confirmed defect (the matrix sends those to engineering). A fixed issue is neither. A workaround
+    written down in any of the three close chunks wins over a thread saying there is none: engineering's first
+    "no workaround yet" is often followed by the workaround support now gives (a known-issue article, a resync done
+    on a past ticket), and a defect that support can work around is not sent to engineering."""
     near = [c for c in similar[:3] if c.similarity is not None and c.similarity >= DEFECT_SIMILARITY]
     if not near:
         return {}
     codes = set(_ERROR_CODE.findall(text.lower()))
     best = max(near, key=lambda c: c.similarity or 0.0)
     quoting = [c for c in near if codes & set(_ERROR_CODE.findall(c.text.lower()))]
-    for chunk in [best, *(c for c in quoting if c.source_id != best.source_id)]:
-        found = _defect_in(chunk, "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id))
-        if found:
-            return found
-    return {}
+    first = [best, *(c for c in quoting if c.source_id != best.source_id)]
+    found: list[dict[str, Inferred]] = []
+    for chunk in [*first, *(c for c in near if c not in first)]:
+        found.append(_defect_in(chunk, "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id)))
+    fixes = [f for f in found if "documented_fix" in f]
+    # A defect without a workaround is read only from the closest chunk and those quoting the ticket's code.
+    return fixes[0] if fixes else next((f for f in found[: len(first)] if f), {})
 
 
 def _from_knowledge(why: str, chunk: ScoredChunk) -> Inferred:

@@ -88,7 +88,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
     },
     "multi_customer_impact": {
         "en": [
-            r"all (?:our |of our )?(?:customers|users|tenants)",
+            # All of one account's users are one customer: "SSO down for all users" is not multi-customer.
+            r"all (?:our |of our )?(?:customers|tenants)",
             r"every one of our customers|everyone is affected|widespread",
             r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
             r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
@@ -348,5 +349,12 @@ FIXED_MARKERS = [
     r"\bconfirmed and (?:resolved|fixed)\b",
     r"\b(?:was|were|been) rolled back\b",
 ]
-WORKAROUND_MARKERS = [r"workaround:\W*yes", r"\bas a workaround\b", r"\bworkaround\b"]
+WORKAROUND_MARKERS = [
+    r"workaround:\W*yes",
+    r"\bas a workaround\b",
+    r"\bworkaround\b",
+    # What to do until the fix ships is a workaround by another name ("before the fix, let us know and we'll resync").
+    r"\b(?:before|until) the fix(?: ships| is (?:out|released|deployed))?,? (?:you can|use|switch|let us know|we'?ll|"
+    r"we will|please)\b",
+]
 NO_WORKAROUND = [r"\bno (?:\w+ )?workarounds?\b", r"workaround:\W*no\b", r"without (?:a |any )?workaround"]

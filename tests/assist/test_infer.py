@@ -20,7 +20,9 @@ from assist.retrieval import ScoredChunk
         ("We were charged twice for October, please refund us", "billing", set()),  # "twice" is no reproduction
         ("Ticket 4411 is close to an SLA breach, please reply", None, set()),
         ("Is a late invoice a breach of contract on your side?", "billing", set()),
-        ("Our dashboard has been down since 9am for all our users", "outage", {"outage", "multi_customer_impact"}),
+        # All of one account's users are still one customer; all of its customers reach past it.
+        ("Our dashboard has been down since 9am for all our users", "outage", {"outage"}),
+        ("Our dashboard has been down since 9am for all our customers", "outage", {"outage", "multi_customer_impact"}),
         # An area named in a question is a how-to; the same area failing is that integration's problem, not the
         # account's or a bug of ours. The API is the product's own surface, no integration.
         ("Can we map roles from Entra groups over SAML? Which attribute do you expect?", "how_to", set()),
@@ -137,6 +139,21 @@ def test_known_defects_and_documented_fixes_come_from_the_closest_knowledge() ->
     assert "signals" not in infer_facts("CSV totals differ", [fixed])
     far = _chunk("slack", "eng/3", "confirmed defect, ENG-7", 0.3)
     assert "signals" not in infer_facts("CSV totals differ", [far])
+
+
+def test_a_workaround_written_down_anywhere_close_wins_over_a_thread_without_one() -> None:
+    # Engineering's first word in Slack was "no workaround"; the known-issue article written since gives one.
+    thread = _chunk("slack", "eng/4", "ENG-4821 confirmed, no workaround yet", 0.72)
+    article = _chunk("docs", "ki.md", "Workaround: sign the response too.", 0.66, "Known issue: assertion-only signing")
+    signals = infer_facts("When can we go back to assertion-only signing?", [thread, article])["signals"].value
+    assert "documented_fix" in signals and "confirmed_defect" not in signals
+    # A past ticket that says what support does until the fix ships gave a workaround, whatever it calls it.
+    answer = "A defect on our side (ENG-4716). If it happens again before the fix, let us know and we'll resync."
+    past = _chunk("tickets", "T-9", answer, 0.8)
+    signals = infer_facts("BigQuery sync failing again with TP-8011", [past])["signals"].value
+    assert "documented_fix" in signals and "confirmed_defect" not in signals
+    # Without a workaround anywhere, the closest thread's confirmed defect stands.
+    assert "confirmed_defect" in infer_facts("Signing fails", [thread])["signals"].value
 
 
 def test_a_known_issue_fixed_since_is_neither_a_defect_nor_the_fix_of_its_return() -> None:
