@@ -149,13 +149,17 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     codes = set(_ERROR_CODE.findall(text.lower()))
     best = max(near, key=lambda c: c.similarity or 0.0)
     quoting = [c for c in near if codes & set(_ERROR_CODE.findall(c.text.lower()))]
-    first = [best, *(c for c in quoting if c.source_id != best.source_id)]
-    found: list[dict[str, Inferred]] = []
-    for chunk in [*first, *(c for c in near if c not in first)]:
-        found.append(_defect_in(chunk, "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id)))
+    # One chunk per source (read with all of its source's retrieved text): the closest and the quoting ones first.
+    chosen: dict[str, ScoredChunk] = {}
+    for c in [best, *quoting, *near]:
+        chosen.setdefault(c.source_id, c)
+    first = len({c.source_id for c in [best, *quoting]})
+    found = [
+        _defect_in(c, "\n".join(o.text.lower() for o in similar if o.source_id == sid)) for sid, c in chosen.items()
+    ]
     fixes = [f for f in found if "documented_fix" in f]
     # A defect without a workaround is read only from the closest chunk and those quoting the ticket's code.
-    return fixes[0] if fixes else next((f for f in found[: len(first)] if f), {})
+    return fixes[0] if fixes else next((f for f in found[:first] if f), {})
 
 
 def _from_knowledge(why: str, chunk: ScoredChunk) -> Inferred:
