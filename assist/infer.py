@@ -19,6 +19,7 @@ from assist.lexicons import (
     ISSUE_TYPES,
     MONEY,
     NO_WORKAROUND,
+    NOT,
     PROBLEM,
     QUESTION,
     SIGNALS,
@@ -179,6 +180,13 @@ def _defect_in(chunk: ScoredChunk, text: str) -> dict[str, Inferred]:
     return {"confirmed_defect": _from_knowledge(f"known defect without a workaround in {where}", chunk)}
 
 
+def _without(text: str, name: str) -> str:
+    """``text`` with the look-alikes of fact ``name`` blanked out (same length, so the other words stay apart)."""
+    for p in NOT.get(name, ()):
+        text = re.sub(p, lambda m: " " * len(m.group(0)), text)
+    return text
+
+
 def _find(patterns: list[str], text: str) -> str | None:
     for p in patterns:
         m = re.search(p, text)
@@ -253,7 +261,7 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
     found = {
         name: Inferred.by("keyword", True, f"'{hit}'")
         for name, patterns in SIGNALS.items()
-        if (hit := _find(patterns, lowered))
+        if (hit := _find(patterns, _without(lowered, name)))
     }
     found.update({k: v for k, v in known_defect(similar, text).items() if k not in found})
     if "confirmed_defect" not in found:
@@ -267,7 +275,7 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
             kinds.pop() if len(kinds) == 1 else "keyword+knowledge",
         )
     for kind, patterns in ISSUE_TYPES:
-        hit = _find(patterns, lowered)
+        hit = _find(patterns, _without(lowered, kind))
         if hit:
             out["issue_type"] = Inferred.by("issue_type_keyword", kind, f"keyword '{hit}'")
             break

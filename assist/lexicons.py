@@ -145,6 +145,55 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
         "es": [r"error conocido", r"regresión"],
     },
 }
+# Look-alikes: words that match a signal's or an issue type's patterns but say something else. They are blanked
+# out of the text before that fact's words are looked for, so "SSO down" is no outage while "the API is down" is.
+_THEIR_SYSTEM = (
+    r"(?:sso|saml|scim|okta|entra|sync|webhooks?|(?:webhook )?endpoints?|connector|integration|snowflake|bigquery|"
+    r"redshift|netsuite|salesforce|hubspot|sftp)"
+)
+NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
+    "outage": {
+        "en": [
+            # Another system of the customer's (their sign-in provider, their sync) is down: an integration problem.
+            rf"\b{_THEIR_SYSTEM}\b(?: [\w-]+)? (?:is |are |was |were |has been |have been |went |goes )?down\b",
+            # Someone else's outage (their provider, the cloud, the power) is no incident of ours.
+            r"\b(?:provider|upstream|isp|aws|azure|gcp|cloud|power|network|internet|carrier)'?s? outage\b",
+        ],
+        "de": [rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?ausgefallen"],
+        "fr": [r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)"],
+        "es": [r"caída (?:de|en) (?:nuestro|su|un) proveedor"],
+    },
+    "multi_customer_impact": {
+        # One customer named by its rank ("one of our top 5 customers") is one customer.
+        "en": [r"\bone of (?:our|the|my|their) (?:[\w-]+ ){0,3}(?:customers|clients|tenants)\b"],
+        "de": [r"\beine[rnm]? (?:unserer|der) (?:[\w-]+ ){0,3}kunden\b"],
+        "fr": [r"\b(?:un|une) de nos (?:[\w-]+ ){0,3}client(?:e)?s\b"],
+        "es": [r"\b(?:uno|una) de nuestros (?:[\w-]+ ){0,3}clientes\b"],
+    },
+    "data_loss": {
+        # A deleted view (a dashboard, a widget, a saved filter) loses no data: it is rebuilt from the data.
+        "en": [
+            r"\bdeleted\b[^.!?\n]{0,40}\b(?:dashboards?|widgets?|saved (?:views?|filters?|searches))\b",
+            # An event type's name ("invoice.paid", "invoice.*") is no invoice: missed deliveries of it lose nothing.
+            r"\b(?:invoice|credit_note|customer|subscription|payment|usage)s?\.[a-z_*]+",
+        ],
+        "de": [r"\bdashboard\b[^.!?\n]{0,40}gelöscht"],
+        "fr": [r"supprimé[^.!?\n]{0,20}tableau de bord"],
+        "es": [r"(?:borrad|eliminad)\w*[^.!?\n]{0,20}(?:panel|dashboard)"],
+    },
+    "security_incident": {
+        # Customers asking whether an email is phishing report a confusing email, not an incident.
+        "en": [r"\b(?:asked|asking|wondering|wonder)\b[^.!?\n]{0,30}\b(?:if|whether)\b[^.!?\n]{0,40}\bphishing\b"],
+        "de": [r"\bgefragt\b[^.!?\n]{0,20}\bob\b[^.!?\n]{0,40}\bphishing\b"],
+        "fr": [r"\bdemandé\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\b(?:phishing|hameçonnage)\b"],
+        "es": [r"\bpreguntad\w*\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\bphishing\b"],
+    },
+}
+NOT: dict[str, list[str]] = {
+    name: [p for patterns in by_language.values() for p in patterns] for name, by_language in NOT_BY_LANGUAGE.items()
+}
+NOT["security"] = NOT["security_incident"]  # the issue type reads the same words as the signal
+
 SIGNALS: dict[str, list[str]] = {
     name: [p for patterns in by_language.values() for p in patterns]
     for name, by_language in SIGNALS_BY_LANGUAGE.items()
@@ -174,6 +223,9 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"missing (?:data|records|events|rows|usage)",
             r"duplicat(?:e|ed) (?:records|events|rows|customers?|invoices?)",
             r"over-?count|double[- ]count|counted twice|(?:higher|lower) than (?:our|expected|it should)",
+            # The meter counted more than happened: the invoice is right about wrong numbers.
+            r"over-?bill|\bbill(?:s|ed)? (?:more|fewer)\b[^.!?\n]{0,60}\bthan\b|"
+            r"\b(?:counts?|numbers|totals) (?:are |is )?too (?:high|low)\b",
             r"(?:numbers|totals|counts) (?:don'?t|do not) match",
             r"doppelt|stimmt nicht|en double|duplicad",
         ],

@@ -175,3 +175,52 @@ def test_a_known_issue_fixed_since_is_neither_a_defect_nor_the_fix_of_its_return
 def test_an_invoice_number_is_not_an_error_code() -> None:
     article = _chunk("tickets", "T-2", "Invoice VG-2026-1311 was corrected with a credit note.", 0.8)
     assert "signals" not in infer_facts("Invoice VG-2026-1311 shows the wrong symbol", [article])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customer says we over-billed API calls in May",
+        "Invoices for 8 of our customers bill more seats than their directory ever had",
+        "The meter counts are too high on the June invoices",
+    ],
+)
+def test_a_meter_that_counted_more_than_happened_is_a_data_integrity_problem(text: str) -> None:
+    assert infer_facts(text, [])["issue_type"].value == "data_integrity"
+
+
+@pytest.mark.parametrize(
+    ("text", "absent", "present"),
+    [
+        # Another system of the customer's being down is that integration's problem, not an outage of ours.
+        ("Okta SSO down for the whole company since the IdP change", "outage", None),
+        ("BigQuery sync has been down since 04:00 with an auth error", "outage", None),
+        ("Die SSO-Anmeldung ist ausgefallen, seit wir das Zertifikat getauscht haben", "outage", None),
+        # Someone else's outage, told as history, is no incident here.
+        ("Our overage comes from retries during an AWS outage last week; can you credit it?", "outage", None),
+        ("The API is down for us since 09:10, every call returns 503", None, "outage"),
+        # One customer named by rank is one customer.
+        ("Invoices of one of our top 10 customers are wrong", "multi_customer_impact", None),
+        ("Un de nos 5 clients principaux ne reçoit plus ses factures", "multi_customer_impact", None),
+        ("Invoices of 12 of our customers are wrong", None, "multi_customer_impact"),
+        # A deleted view loses no data; a deleted customer does.
+        ("I deleted our revenue dashboard by mistake, can it be restored?", "data_loss", None),
+        ("Habe versehentlich das Dashboard gelöscht, wie stelle ich es wieder her?", "data_loss", None),
+        ("Deleted a customer by mistake, their invoices are gone", None, "data_loss"),
+        ("Our endpoint was disabled for a week: we are missing invoice.paid and invoice.* events", "data_loss", None),
+        ("We are missing invoices for March in the export", None, "data_loss"),
+        # Customers asking whether a message is phishing report a confusing email, not a security incident.
+        ("Several clients asked us whether the reminder email was phishing", "security_incident", None),
+        ("Des clients nous ont demandé si c'était du phishing", "security_incident", None),
+        ("We received a phishing email pretending to be your billing team", None, "security_incident"),
+    ],
+)
+def test_look_alikes_of_a_signal_are_read_as_what_they_say(text: str, absent: str | None, present: str | None) -> None:
+    facts = infer_facts(text, [])
+    signals = set(facts["signals"].value if "signals" in facts else ())
+    if absent:
+        assert absent not in signals
+        kind = {"outage": "outage", "security_incident": "security"}.get(absent)
+        assert kind is None or "issue_type" not in facts or facts["issue_type"].value != kind
+    if present:
+        assert present in signals
