@@ -29,6 +29,9 @@ from assist.retrieval import ScoredChunk
 from ingest.documents import is_ticket_source
 
 DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same problem
+# A past ticket this close retells the same problem, not a neighbouring one: on the escalation_b2b dev set the
+# account's own past tickets that answer a new ticket score 0.75-0.93, those about a neighbouring problem 0.65-0.73.
+SAME_PROBLEM_SIMILARITY = 0.75
 
 
 # How sure each kind of evidence makes an inferred fact: about the share of such inferences that named the fact
@@ -163,6 +166,28 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     return fixes[0] if fixes else next((f for f in found[:first] if f), {})
 
 
+def resolved_before(similar: list[ScoredChunk], account: str | None) -> dict[str, Inferred]:
+    """``documented_fix`` when the closest knowledge is the account's own past ticket about the same problem and it
+    records how support resolved it: Tier 1 resolves it the same way. Not when that ticket was a defect fixed on
+    our side or a known issue (its return is a regression, for engineering; a known defect is ``known_defect``'s)."""
+    near = [c for c in similar[:3] if c.similarity is not None]
+    if account is None or not near:
+        return {}
+    best = max(near, key=lambda c: c.similarity or 0.0)
+    meta = best.metadata
+    if (
+        not is_ticket_source(meta.get("source"))
+        or meta.get("account") != account
+        or not meta.get("has_answer")
+        or (best.similarity or 0.0) < SAME_PROBLEM_SIMILARITY
+    ):
+        return {}
+    text = "\n".join(c.text.lower() for c in similar if c.source_id == best.source_id)
+    if _find(FIXED_MARKERS, text) or _find(DEFECT_MARKERS, text):
+        return {}
+    return {"documented_fix": _from_knowledge(f"resolved before on {meta.get('source')}:{best.source_id}", best)}
+
+
 def _from_knowledge(why: str, chunk: ScoredChunk) -> Inferred:
     """A signal read from a chunk of knowledge: as sure as the chunk is close to the ticket (its similarity)."""
     return Inferred(True, why, round(chunk.similarity or 0.0, 3), "knowledge")
@@ -253,9 +278,12 @@ def _broken(text: str) -> str | None:
     return _find(PROBLEM, text) or (code.group(0).upper() if code else None)
 
 
-def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...] = ()) -> dict[str, Inferred]:
+def infer_facts(
+    text: str, similar: list[ScoredChunk], products: tuple[str, ...] = (), account: str | None = None
+) -> dict[str, Inferred]:
     """severity, issue_type, signals, product_area and the routing labels (queue, priority, type) of similar
-    tickets, each with its evidence and confidence."""
+    tickets, each with its evidence and confidence. ``account``: the ticket's, whose own past tickets may say how
+    the same problem was resolved before."""
     lowered = text.lower()
     out: dict[str, Inferred] = {}
     found = {
@@ -266,6 +294,7 @@ def infer_facts(text: str, similar: list[ScoredChunk], products: tuple[str, ...]
     found.update({k: v for k, v in known_defect(similar, text).items() if k not in found})
     if "confirmed_defect" not in found:
         found.update({k: v for k, v in documented_code(text, similar).items() if k not in found})
+        found.update({k: v for k, v in resolved_before(similar, account).items() if k not in found})
     if found:
         kinds = {f.evidence for f in found.values()}
         out["signals"] = Inferred(

@@ -188,7 +188,7 @@ class Pipeline:
         missing: list[str],
     ) -> Facts:
         """Inferred facts the matrix can read, then the helpdesk's, which always win."""
-        inferred = infer_facts(query, chunks, products)
+        inferred = infer_facts(query, chunks, products, ticket.account_id)
         if self.router is not None:
             for label, pred in self.router.predict(vector, query).items():
                 why = f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assist.infer import infer_facts
@@ -224,3 +226,33 @@ def test_look_alikes_of_a_signal_are_read_as_what_they_say(text: str, absent: st
         assert kind is None or "issue_type" not in facts or facts["issue_type"].value != kind
     if present:
         assert present in signals
+
+
+def _past_ticket(source_id: str, account: str, text: str, similarity: float, answered: bool = True) -> ScoredChunk:
+    meta = {"source": "tickets", "source_id": source_id, "account": account, "has_answer": answered}
+    return ScoredChunk(f"{source_id}#0", text, meta, 0.5, {"dense": 1}, similarity)
+
+
+def test_the_accounts_own_past_ticket_about_the_same_problem_is_a_documented_fix() -> None:
+    ticket = "Every SSO sign-in fails again with 'attribute email is missing' since our claims rename"
+    resolution = (
+        "SSO fails after the claims rename\n\nResolution: map the email attribute to the new claim name in "
+        "Settings > Security > SSO; sign-ins work again at once."
+    )
+    own = [_past_ticket("T-1", "acme", resolution, 0.84)]
+    facts = infer_facts(ticket, own, account="acme")
+    assert {"documented_fix", "reproducible"} <= facts["signals"].value
+    assert "T-1" in facts["signals"].source
+    # Not another account's ticket, nor one without a recorded answer, nor a neighbouring problem (less close).
+    assert "documented_fix" not in _signals(infer_facts(ticket, own, account="other"))
+    unanswered = [_past_ticket("T-1", "acme", resolution, 0.84, answered=False)]
+    assert "documented_fix" not in _signals(infer_facts(ticket, unanswered, account="acme"))
+    neighbour = [_past_ticket("T-1", "acme", resolution, 0.68)]
+    assert "documented_fix" not in _signals(infer_facts(ticket, neighbour, account="acme"))
+    # A defect fixed on our side that is back is a regression, not something Tier 1 resolves again.
+    fixed = [_past_ticket("T-1", "acme", "Sync fails\n\nResolution: a bug on our side, fixed in 2026.10.2.", 0.86)]
+    assert "documented_fix" not in _signals(infer_facts(ticket, fixed, account="acme"))
+
+
+def _signals(facts: dict[str, Any]) -> set[str]:
+    return set(facts["signals"].value) if "signals" in facts else set()
