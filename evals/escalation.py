@@ -11,7 +11,7 @@ shown as "—"), never 0.0.
 - ``by_category`` / ``by_language`` / ``by_rule`` (the rule that decided) / ``by_week`` (ISO week of the ticket):
   tier accuracy and deflection (kept / correct / false) per group. On a set exported from agents' feedback, tier
   accuracy is the agreement with the agents: by rule, by tier (the tier confusion) and over time.
-- ``deflection_by_kind``: deflection by the kind of knowledge the answer's first citation came from.
+- ``deflection_by_kind``: deflection by the kind of knowledge the answer came from (kept) or lives in (not kept).
 - ``cross_account_citations``: citations of a past ticket of another account (must be 0).
 """
 
@@ -127,11 +127,18 @@ def grouped(rows: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
 
 
 def by_knowledge_kind(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Deflection per kind of knowledge: a kept case counts for the kind its answer's first citation came from, a
+    case not kept for the kind that holds its labelled answer (its first relevant source), so correct deflection
+    is over every deflectable case of that kind and false deflection over every case kept with it."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         if r["kept"] and r["cited_meta"]:
             kind = r["cited_meta"][0]["source"]
-            groups["past_tickets" if is_ticket_source(kind) else kind].append(r)
+        elif not r["kept"] and r.get("relevant_kinds"):
+            kind = r["relevant_kinds"][0]
+        else:
+            continue
+        groups["past_tickets" if is_ticket_source(kind) else kind].append(r)
     return {name: _group(group) for name, group in sorted(groups.items())} or None
 
 

@@ -152,7 +152,9 @@ def run(
             "demo_kb": False,
         }
     )
-    pipeline = open_runtime(settings, embedder=embedder, background=False).pipeline
+    runtime = open_runtime(settings, embedder=embedder, background=False)
+    pipeline = runtime.pipeline
+    kinds = _source_kinds(runtime.store)
     if pipeline.router is not None:
         pipeline.router.fit()  # route every case with the models fit on this KB, not the fallback while they fit
 
@@ -163,7 +165,7 @@ def run(
 
         iterator = tqdm(cases, desc=f"eval {set_dir.name}", unit=" cases", file=sys.stderr, leave=False)
     for case in iterator:
-        rows.append(_run_case(pipeline, case))
+        rows.append(_run_case(pipeline, case, kinds))
     report = _report(set_dir, cases, rows, pipeline, matrix_path, llm, ingested, ingest_seconds)
     report["ragas"] = _ragas(rows, settings, embedder)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, sort_keys=False, default=str), encoding="utf-8")
@@ -173,7 +175,16 @@ def run(
     return report
 
 
-def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
+def _source_kinds(store: Any) -> dict[str, str]:
+    """Each source's kind of knowledge (docs, slack, tickets …), by source id: where a labelled answer lives."""
+    kinds: dict[str, str] = {}
+    for page in store.pages(where={"chunk": 0}, include=["metadatas"]):
+        for meta in page["metadatas"]:
+            kinds.setdefault(str(meta.get("source_id")), str(meta.get("source")))
+    return kinds
+
+
+def _run_case(pipeline: Pipeline, case: dict[str, Any], kinds: dict[str, str] | None = None) -> dict[str, Any]:
     query = "\n\n".join(p for p in (case.get("subject"), case["body"]) if p)
     ticket = TicketIn(
         ticket_id=case["id"],
@@ -226,6 +237,8 @@ def _run_case(pipeline: Pipeline, case: dict[str, Any]) -> dict[str, Any]:
         "dense": dense,
         "bm25": bm25,
         "relevant": sorted(relevant),
+        # The kind of knowledge that holds the labelled answer: a deflectable case not kept counts against it.
+        "relevant_kinds": [kinds[r] for r in (labels.get("relevant_source_ids") or []) if kinds and r in kinds],
         "cited": cited,
         "answer": result.answer.text,
         "confidence": result.confidence,

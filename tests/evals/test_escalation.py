@@ -63,15 +63,23 @@ def test_facts_tier_must_escalate_and_breakdowns() -> None:
             cited_meta=[{"source": "tickets", "source_id": "T-9", "account": "globex"}],
             labels={"tier": "T1", "deflectable": False, "category": "other_account_only"},
         ),
+        # Answerable from a doc and not kept: it counts against the docs' correct deflection.
+        row(
+            5,
+            tier="T2",
+            relevant_kinds=["docs"],
+            labels={"tier": "T2", "deflectable": True, "category": "docs_error_code"},
+        ),
     ]
     r = escalation_report(rows, "T1")
-    assert r["tier_accuracy"] == 0.75
+    assert r["tier_accuracy"] == 0.8
     assert r["facts"]["severity"]["accuracy"] == 0.5
     assert r["facts"]["signals"]["data_loss"]["recall"] == 1.0
     assert r["facts"]["signals"]["security_incident"]["recall"] == 0.0
     assert r["must_escalate"] == {"n": 2, "recall": 0.5, "kept_at_first_tier": ["c2"]}
     assert r["by_language"]["de"]["tier_accuracy"] == 0.0 and r["by_language"]["en"]["tier_accuracy"] == 1.0
-    assert r["deflection_by_kind"]["docs"]["correct_deflection"] == 1.0
+    assert r["deflection_by_kind"]["docs"]["correct_deflection"] == 0.5
+    assert r["deflection_by_kind"]["docs"]["false_deflection"] == 0.0
     assert r["deflection_by_kind"]["past_tickets"]["false_deflection"] == 1.0
     assert r["cross_account_citations"] == {"n": 1, "cases": [{"case": "c4", "source_id": "T-9", "account": "globex"}]}
 
