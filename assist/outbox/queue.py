@@ -18,6 +18,9 @@ from assist.db.schema import outbox, timeline
 from assist.outbox.channels import DeliveryFailed, NotConfigured, NotifyConfig, send
 
 MAX_ATTEMPTS = 12
+# A claimed row is due again after this when its deliverer died before it could record the outcome (at least once;
+# receivers get the dedup key to drop a repeat). Longer than a whole batch of sends at their timeout (100 x 5 s).
+LEASE = timedelta(minutes=15)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -81,27 +84,62 @@ class Outbox:
 
     def deliver(self, now: datetime, batch: int = 100, ticket_id: str | None = None) -> DeliveryStats:
         """Send due outbox rows (of one ticket, when named). A failure is retried with backoff; after MAX_ATTEMPTS
-        the row is dead."""
+        the row is dead. Rows are claimed first, then sent with no transaction open: a slow endpoint holds no lock
+        that the API's writes or another deliverer would wait on."""
         stats = DeliveryStats()
         while True:
-            with self.engine.begin() as con:
-                due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-                if ticket_id is not None:
-                    due = and_(due, outbox.c.ticket_id == ticket_id)
-                q = select(outbox).where(due).order_by(outbox.c.id).limit(batch)
-                if self.postgres:
-                    q = q.with_for_update(skip_locked=True)
-                rows = con.execute(q).mappings().all()
-                if not rows:
-                    return stats
-                for row in rows:
-                    self._deliver_one(con, row, now, stats)
+            rows = self._claim(now, batch, ticket_id)
+            if not rows:
+                return stats
+            for row in rows:
+                self._deliver_one(row, now, stats)
 
-    def _deliver_one(self, con: Connection, row: Any, now: datetime, stats: DeliveryStats) -> None:
+    def _claim(self, now: datetime, batch: int, ticket_id: str | None) -> list[Any]:
+        """Take due rows for this deliverer: each is moved past ``now`` by the lease in one short transaction, so
+        another deliverer (the webhook's, a second sweeper, another process on the same SQLite file) skips it. A
+        deliverer that dies mid-send leaves its rows due again when the lease runs out."""
+        due = and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+        if ticket_id is not None:
+            due = and_(due, outbox.c.ticket_id == ticket_id)
+        with self.engine.begin() as con:
+            q = select(outbox).where(due).order_by(outbox.c.id).limit(batch)
+            if self.postgres:
+                q = q.with_for_update(skip_locked=True)
+            rows = con.execute(q).mappings().all()
+            # The update checks again that the row is due: on SQLite the select above takes no lock.
+            lease = {"next_attempt_at": now + LEASE}
+            return [
+                r for r in rows if con.execute(update(outbox).where(due, outbox.c.id == r["id"]).values(lease)).rowcount
+            ]
+
+    def _deliver_one(self, row: Any, now: datetime, stats: DeliveryStats) -> None:
         attempts = row["attempts"] + 1
         try:
             send(self.config, row["target"], row["event"], json.loads(row["payload"]), row["dedup_key"])
-        except NotConfigured as exc:
+        except (NotConfigured, DeliveryFailed) as exc:
+            with self.engine.begin() as con:
+                self._failed(con, row, now, attempts, exc, stats)
+            return
+        with self.engine.begin() as con:
+            con.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(status="sent", attempts=attempts, sent_at=now, last_error=None)
+            )
+            log_event(
+                con,
+                row["ticket_id"],
+                now,
+                "notification",
+                {"target": row["target"], "event": row["event"], "dedup_key": row["dedup_key"], "attempts": attempts},
+                json.loads(row["payload"]).get("matrix_version"),
+            )
+        stats.sent += 1
+
+    def _failed(
+        self, con: Connection, row: Any, now: datetime, attempts: int, exc: Exception, stats: DeliveryStats
+    ) -> None:
+        if not isinstance(exc, DeliveryFailed):  # no endpoint configured for the target: nothing will change that
             con.execute(
                 update(outbox)
                 .where(outbox.c.id == row["id"])
@@ -109,35 +147,19 @@ class Outbox:
             )
             stats.skipped += 1
             return
-        except DeliveryFailed as exc:
-            dead = attempts >= MAX_ATTEMPTS
-            con.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(
-                    status="dead" if dead else "pending",
-                    attempts=attempts,
-                    last_error=str(exc)[:500],
-                    # The endpoint's own Retry-After wins over our backoff: it knows when it will take it.
-                    next_attempt_at=now
-                    + (backoff(attempts) if exc.retry_after is None else timedelta(seconds=max(exc.retry_after, 1))),
-                )
-            )
-            stats.dead += dead
-            stats.failed += 1
-            stats.errors.append(str(exc)[:200])
-            return
+        dead = attempts >= MAX_ATTEMPTS
+        # The endpoint's own Retry-After wins over our backoff: it knows when it will take it.
+        wait = backoff(attempts) if exc.retry_after is None else timedelta(seconds=max(exc.retry_after, 1))
         con.execute(
             update(outbox)
             .where(outbox.c.id == row["id"])
-            .values(status="sent", attempts=attempts, sent_at=now, last_error=None)
+            .values(
+                status="dead" if dead else "pending",
+                attempts=attempts,
+                last_error=str(exc)[:500],
+                next_attempt_at=now + wait,
+            )
         )
-        log_event(
-            con,
-            row["ticket_id"],
-            now,
-            "notification",
-            {"target": row["target"], "event": row["event"], "dedup_key": row["dedup_key"], "attempts": attempts},
-            json.loads(row["payload"]).get("matrix_version"),
-        )
-        stats.sent += 1
+        stats.dead += dead
+        stats.failed += 1
+        stats.errors.append(str(exc)[:200])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -11,9 +12,10 @@ from tests.loopback import Loopback
 
 
 class Receiver(Loopback):
-    """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while)."""
+    """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while), each
+    answer after ``delay`` seconds (a slow endpoint)."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, delay: float = 0.0) -> None:
         self.received: list[dict[str, Any]] = []
         self.failures_left = failures
         self.lock = threading.Lock()
@@ -25,6 +27,7 @@ class Receiver(Loopback):
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(delay)
                 with outer.lock:
                     if outer.failures_left > 0:
                         outer.failures_left -= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -189,3 +190,35 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
     assert "notification" in kinds(tr, "N-1", "acme")
     report = escalation_report(tr.engine, tr.policy.current(), t0 + timedelta(hours=3))  # the same tables
     assert report["escalations"]["tier"] == {} and report["per_tier"]["T4"]["resolved"] == 1
+
+
+def test_two_deliverers_at_once_send_each_notification_once(tmp_path: Path) -> None:
+    """The webhook's delivery and a sweeper's (two processes on one SQLite file) meet on the same due rows: each
+    row is claimed by one of them, and no transaction is held open while a slow endpoint answers."""
+    slack = Receiver(delay=0.2)
+    url = f"sqlite:///{tmp_path / 't.sqlite3'}"
+    config = NotifyConfig({"slack:*": {"url": f"{slack.url}/slack"}})
+    tr = open_clock(url, None, config)
+    t0 = at("2026-03-02T10:00:00Z")
+    for n in range(4):  # each a multi-customer outage: Slack posts at once
+        facts = {"severity": "S1", "customer_tier": "enterprise", "issue_type": "outage", "affected_accounts": 12}
+        tr.register(f"N-{n}", "acme", facts, t0)
+    other = open_clock(url, None, config)  # a second process: its own engine on the same file
+    errors: list[BaseException] = []
+
+    def run(tracker: Tracker) -> None:
+        try:
+            tracker.outbox.deliver(t0)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in (tr, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    slack.close()
+    assert not errors
+    keys = [r["body"].get("text", "") for r in slack.received]
+    assert len(keys) == len(set(keys)) >= 4  # every post once
+    assert tr.outbox.deliver(t0 + timedelta(hours=1)).sent == 0
