@@ -275,7 +275,7 @@ def _asks(lowered: str) -> bool:
 def _broken(text: str) -> str | None:
     """Words of something not working, or an error code quoted: what a problem report says, in any language."""
     code = _ERROR_CODE.search(text)
-    return _find(PROBLEM, text) or (code.group(0).upper() if code else None)
+    return _find(PROBLEM, _without(text, "problem")) or (code.group(0).upper() if code else None)
 
 
 def infer_facts(

@@ -86,6 +86,13 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ("Half of our events are rejected. Which field is wrong?", set(), "S3"),
         ("URGENT: nobody can log in since the certificate rotation, sign-in fails", set(), "S2"),
         ("Es ist dringend: die Anmeldung funktioniert nicht mehr", set(), "S2"),
+        # A false alarm the customer wants to avoid is no wrong result; a wrong amount is.
+        (
+            "Läuft der Export nachts nicht, oder ist das gewollt? Ich will keinen falschen Alarm einrichten.",
+            set(),
+            "S4",
+        ),
+        ("Der Betrag auf der Rechnung ist falsch.", set(), "S3"),
         ("Happens on every full-line credit note we tested", {"reproducible"}, None),
     ],
 )
