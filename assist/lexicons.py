@@ -189,6 +189,18 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
         "es": [r"\bpreguntad\w*\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\bphishing\b"],
     },
 }
+# ... of a data-integrity problem: duplicates in another system of the customer's (its ERP, CRM, accounting) are
+# that integration's problem, not wrong data here.
+_OTHER_SYSTEM = (
+    r"(?:erp|crm|netsuite|salesforce|hubspot|quickbooks|xero|accounting|buchhaltung|comptabilité|contabilidad)"
+)
+_DUPLICATES = r"(?:duplicat\w*|doppelt\w*|en double|duplicad\w*)"
+NOT_BY_LANGUAGE["data_integrity"] = {
+    "any": [
+        rf"\b{_DUPLICATES}[^.!?\n]{{0,40}}\b(?:in|en|im|dans|into) (?:\w+ )?{_OTHER_SYSTEM}\b",
+        rf"\b{_OTHER_SYSTEM}\b[^.!?\n]{{0,30}}\b{_DUPLICATES}",
+    ]
+}
 # ... and of a problem: a false alarm the customer wants to avoid is no wrong result.
 NOT_BY_LANGUAGE["problem"] = {"de": [r"\bfalsche[nrs]? (?:alarme?|warnung(?:en)?|meldung(?:en)?)\b"]}
 NOT: dict[str, list[str]] = {

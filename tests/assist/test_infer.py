@@ -199,6 +199,20 @@ def test_a_meter_that_counted_more_than_happened_is_a_data_integrity_problem(tex
 
 
 @pytest.mark.parametrize(
+    ("text", "wrong_data_here"),
+    [
+        ("We see duplicate customers in Tallyport after the migration", True),
+        # Duplicates in another system of the customer's are that integration's problem.
+        ("The HubSpot duplicates keep growing after every sync", False),
+        ("Doppelte Rechnungen in unserem ERP seit dem Update, was ist da los", False),
+        ("Facturas duplicadas en nuestro ERP, ¿es un error?", False),
+    ],
+)
+def test_duplicates_in_another_system_are_not_wrong_data_here(text: str, wrong_data_here: bool) -> None:
+    assert (infer_facts(text, [])["issue_type"].value == "data_integrity") is wrong_data_here
+
+
+@pytest.mark.parametrize(
     ("text", "absent", "present"),
     [
         # Another system of the customer's being down is that integration's problem, not an outage of ours.
