@@ -78,8 +78,12 @@ async def zendesk_webhook(request: Request, rt: Rt, background: BackgroundTasks)
 )
 def decision_feedback(decision_id: DecisionPath, body: FeedbackIn, key: Key, rt: Rt) -> FeedbackOut:
     """An agent's verdict on a decision: helpful or not, why, and what the agent would have decided. It shows in
-    ``GET /v1/reports/feedback`` and becomes labelled data (``assist eval export-feedback``)."""
-    return rt.db.feedback.record(decision_id, body, key.id, now_or(body.now), scoped_account(key, None))
+    ``GET /v1/reports/feedback`` and becomes labelled data (``assist eval export-feedback``); facts it corrects are
+    reused on the next ticket that says the same (at once in this process, within 30 s in the others)."""
+    recorded = rt.db.feedback.record(decision_id, body, key.id, now_or(body.now), scoped_account(key, None))
+    if recorded.corrected.get("facts") and rt.pipeline.corrections is not None:
+        rt.pipeline.corrections.refresh()
+    return recorded
 
 
 @router.get("/v1/reports/feedback", response_model=FeedbackReport, tags=["feedback"])

@@ -133,25 +133,49 @@ class FeedbackStore:
     # -- what the models learn from --------------------------------------------------------------------------------
     def routing_count(self) -> int:
         """How many corrections name routing labels (the routing model refits when it changes)."""
-        q = select(func.count()).select_from(feedback).where(feedback.c.corrected.like('%"routing"%'))
-        with self.engine.connect() as con:
-            return int(con.execute(q).scalar() or 0)
+        return self._correction_count("routing")
 
     def routing_examples(self) -> list[tuple[str, dict[str, str]]]:
         """(ticket text, corrected routing labels) of every correction, the latest per decision."""
+        return [(text, labels) for _, text, labels in self._corrections("routing")]
+
+    def fact_count(self) -> int:
+        """How many corrections set facts (the memory of corrected facts reloads when it changes)."""
+        return self._correction_count("facts")
+
+    def fact_examples(self) -> list[tuple[str | None, str, dict[str, Any]]]:
+        """(account, ticket text, the facts the agent set) of every correction that set facts, the latest per
+        decision."""
+        return [
+            (account, text, {k: v for k, v in facts.items() if k in LABELLED_FACTS})
+            for account, text, facts in self._corrections("facts")
+        ]
+
+    def _correction_count(self, key: str) -> int:
+        q = select(func.count()).select_from(feedback).where(feedback.c.corrected.like(f'%"{key}"%'))
+        with self.engine.connect() as con:
+            return int(con.execute(q).scalar() or 0)
+
+    def _corrections(self, key: str) -> list[tuple[str | None, str, dict[str, Any]]]:
         q = (
-            select(feedback.c.decision_id, feedback.c.corrected, decisions.c.subject, decisions.c.body)
+            select(
+                feedback.c.decision_id,
+                feedback.c.corrected,
+                decisions.c.subject,
+                decisions.c.body,
+                decisions.c.account_id,
+            )
             .join(decisions, decisions.c.id == feedback.c.decision_id)
-            .where(feedback.c.corrected.like('%"routing"%'), decisions.c.body.is_not(None))
+            .where(feedback.c.corrected.like(f'%"{key}"%'), decisions.c.body.is_not(None))
             .order_by(feedback.c.id)
         )
         with self.engine.connect() as con:
             latest = {r[0]: r for r in con.execute(q).all()}
         out = []
-        for _, corrected, subject, body in latest.values():
-            labels = json.loads(corrected).get("routing", {})
+        for _, corrected, subject, body, account in latest.values():
+            labels = json.loads(corrected).get(key, {})
             if labels:
-                out.append(("\n\n".join(p for p in (subject, body) if p), labels))
+                out.append((account, "\n\n".join(p for p in (subject, body) if p), labels))
         return out
 
     def verdict_count(self) -> int:

@@ -63,7 +63,8 @@ class Inferred:
     value: Any
     source: str  # where it came from, in words: "helpdesk", "keyword 'outage'", "similar tickets: T-1, T-7"
     confidence: float = 1.0  # how sure that evidence makes the fact, 0..1 (EVIDENCE_CONFIDENCE)
-    evidence: str = "account"  # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes")
+    # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes", "agent_correction")
+    evidence: str = "account"
 
     @staticmethod
     def by(evidence: str, value: Any, source: str, scale: float = 1.0) -> Inferred:

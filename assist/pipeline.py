@@ -22,6 +22,7 @@ from typing import Any
 
 from assist.answer import Answer, extractive_answer, llm_answer
 from assist.confidence import Recalibration, confidence_signals, probability, score, term_coverage
+from assist.corrections import CorrectedFacts
 from assist.decision_log import DecisionLog
 from assist.infer import Inferred, infer_facts
 from assist.llm import LLM
@@ -82,6 +83,7 @@ class Pipeline:
     llm: LLM | None = None
     options: PipelineOptions = PipelineOptions()
     recalibration: Recalibration | None = None  # agents' verdicts on answers; None: the TechQA calibration as is
+    corrections: CorrectedFacts | None = None  # facts agents corrected, reused on a ticket that says the same
 
     def with_llm(self, llm: LLM | None) -> Pipeline:
         """The same pipeline answering with another LLM client (or extractively, with None)."""
@@ -189,6 +191,8 @@ class Pipeline:
     ) -> Facts:
         """Inferred facts the matrix can read, then the helpdesk's, which always win."""
         inferred = infer_facts(query, chunks, products, ticket.account_id)
+        if self.corrections is not None:  # what an agent set on a ticket saying the same wins over the lexicons
+            inferred.update(self.corrections.facts_for(vector, ticket.account_id))
         if self.router is not None:
             for label, pred in self.router.predict(vector, query).items():
                 why = f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from assist.clock import Tracker
 from assist.confidence import Recalibration
+from assist.corrections import CorrectedFacts
 from assist.db import connect
 from assist.decision_log import DecisionLog
 from assist.feedback import FeedbackStore
@@ -102,6 +103,7 @@ def open_runtime(
             settings.retrieval_k, settings.deflection_threshold, frozenset(settings.link_hosts), settings.fact_threshold
         ),
         recalibration=Recalibration(fb.verdict_count, fb.verdicts),
+        corrections=CorrectedFacts(store.embedder, fb.fact_count, fb.fact_examples),
     )
     if settings.demo_kb:
         knowledge.seed_demo()

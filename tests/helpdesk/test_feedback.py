@@ -121,3 +121,29 @@ def test_corrections_and_verdicts_reach_what_the_models_learn_from(desk: Desk) -
     if result["citations"]:  # the verdict is read against the calibration its answer's kind of knowledge had
         kind = "past_ticket" if result["citations"][0]["source"] in ("tickets", "zendesk", "resolutions") else "docs"
         assert kind in {v[2] for v in fb.verdicts()}
+
+
+def test_facts_an_agent_corrected_are_reused_on_a_ticket_that_says_the_same(desk: Desk) -> None:
+    ticket = {
+        "subject": "Usage numbers on the October invoice",
+        "body": "The usage numbers on our October invoice look different from our own counts. Can you check?",
+    }
+    headers = auth(desk.keys["acme"])
+    first = desk.client.post("/v1/assist", json={**ticket, "ticket_id": "FB-7"}, headers=headers).json()
+    assert first["facts"].get("severity", {}).get("value") != "S2"
+    corrected = {"facts": {"severity": "S2", "issue_type": "data_integrity"}}
+    body = {"helpful": False, "reason": "missing_fact", "corrected": corrected}
+    assert _feedback(desk, "acme", first["decision_id"], body).status_code == 201
+    # The same problem told again, in nearly the same words, by another ticket: the agent's facts, saying so.
+    again = {**ticket, "body": ticket["body"].replace("Can you check?", "Could you check please?")}
+    second = desk.client.post("/v1/assist", json={**again, "ticket_id": "FB-8"}, headers=headers).json()
+    facts = second["facts"]
+    assert facts["severity"]["value"] == "S2" and facts["issue_type"]["value"] == "data_integrity"
+    assert "agent's correction" in facts["severity"]["source"]
+    # Another account's ticket in the same words learns nothing of it.
+    theirs = desk.client.post("/v1/assist", json={**again, "ticket_id": "FB-8"}, headers=auth(desk.keys["globex"]))
+    assert "agent" not in json.dumps(theirs.json()["facts"])
+    # Another problem keeps the facts its own words give.
+    other = {"subject": "Invite a colleague", "body": "How do I invite a colleague to our workspace?"}
+    third = desk.client.post("/v1/assist", json={**other, "ticket_id": "FB-9"}, headers=headers).json()
+    assert third["facts"].get("severity", {}).get("value") != "S2" and "agent" not in json.dumps(third["facts"])
