@@ -241,7 +241,12 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"over-?bill|\bbill(?:s|ed)? (?:more|fewer)\b[^.!?\n]{0,60}\bthan\b|"
             r"\b(?:counts?|numbers|totals) (?:are |is )?too (?:high|low)\b",
             r"(?:numbers|totals|counts) (?:don'?t|do not) match",
-            r"doppelt|stimmt nicht|en double|duplicad",
+            # Duplicated records, as in English: not a bare "the duplicates", nor "charged twice" (billing).
+            r"doppelte[nr]? (?:datensätze|einträge|events|ereignisse|kunden|rechnungen|zeilen)|"
+            r"(?:datensätze|einträge|events|ereignisse|kunden|rechnungen|zeilen) (?:sind |wurden |werden )?doppelt",
+            r"(?:enregistrements|événements|clients|factures|lignes) (?:en double|dupliqué)",
+            r"(?:registros|eventos|filas|clientes|facturas) duplicad[oa]s",
+            r"stimmt nicht",
         ],
     ),
     ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding", r"ausfall", r"\bpanne\b", r"caída"]),

@@ -206,9 +206,17 @@ def test_a_meter_that_counted_more_than_happened_is_a_data_integrity_problem(tex
         ("The HubSpot duplicates keep growing after every sync", False),
         ("Doppelte Rechnungen in unserem ERP seit dem Update, was ist da los", False),
         ("Facturas duplicadas en nuestro ERP, ¿es un error?", False),
+        # Duplicated records in every language, as in English; a bare "the duplicates" or a double charge is not.
+        ("Tenemos clientes duplicados después de la migración", True),
+        ("Nach dem Import sind doppelte Kunden im Konto", True),
+        ("Nous avons des clients en double depuis l'import", True),
+        ("¿Cómo limpiamos los duplicados?", False),
+        ("Die Karte wurde doppelt abgebucht, bitte erstatten", False),
     ],
 )
-def test_duplicates_in_another_system_are_not_wrong_data_here(text: str, wrong_data_here: bool) -> None:
+def test_duplicated_records_are_wrong_data_here_in_every_language_but_not_elsewhere(
+    text: str, wrong_data_here: bool
+) -> None:
     assert (infer_facts(text, [])["issue_type"].value == "data_integrity") is wrong_data_here
 
 
