@@ -11,6 +11,13 @@ import re
 # A breach of security, not of an SLA or a contract.
 _BREACH = r"(?<!sla )\bbreach(?:ed|es)?\b(?! of (?:contract|the contract|sla|the sla|terms))"
 
+# A vulnerability someone found, reported or exploited is an incident; one a published bulletin or CVE describes,
+# asked about ("multiple vulnerabilities in Java affect …, I need details"), is a question about an advisory.
+_VULNERABILITY_FOUND = (
+    r"\b(?:found|discovered|report(?:ing|ed)?|exploit(?:ed|ing)?|disclos(?:e|ed|ing))\b[^.!?\n]{0,60}\bvulnerab|"
+    r"\bvulnerab\w*\b[^.!?\n]{0,60}\b(?:exploited|being exploited|in the wild|was used|were used)\b"
+)
+
 # What a lost or vanished thing is called in a billing product's tickets, in each language.
 _THINGS = (
     r"(?:data|records?|files?|rows?|events?|invoices?|invoice lines?|line items?|credit notes?|customers?|"
@@ -53,7 +60,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?:unknown|unrecognized|unexpected) (?:admin|user|api key|sign[- ]?in)",
             r"terminated (?:employee|user)[^.!?\n]{0,40}(?:signed|logged) in",
             r"another (?:company|customer|tenant)'?s? (?:invoice|data|account)",
-            r"vulnerab",
+            _VULNERABILITY_FOUND,
         ],
         "de": [
             r"sicherheitsvorfall",
@@ -223,7 +230,7 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
         [
             r"security (?:incident|breach|issue|alert|threat)",
             _BREACH,
-            r"vulnerab",
+            _VULNERABILITY_FOUND,
             r"phishing",
             r"hacked",
             r"unauthori[sz]ed",

@@ -244,6 +244,22 @@ def test_duplicated_records_are_wrong_data_here_in_every_language_but_not_elsewh
         ("Several clients asked us whether the reminder email was phishing", "security_incident", None),
         ("Des clients nous ont demandé si c'était du phishing", "security_incident", None),
         ("We received a phishing email pretending to be your billing team", None, "security_incident"),
+        # A published bulletin asked about is a question about an advisory; a vulnerability someone found is not.
+        (
+            "Help with security bulletin: vulnerabilities in the Java runtime affect the broker (CVE-2015-0138)",
+            "security_incident",
+            None,
+        ),
+        (
+            "Is there a security vulnerability in the application server shipped with the product?",
+            "security_incident",
+            None,
+        ),
+        (
+            "A researcher reported a vulnerability in your login page that exposes session tokens",
+            None,
+            "security_incident",
+        ),
     ],
 )
 def test_look_alikes_of_a_signal_are_read_as_what_they_say(text: str, absent: str | None, present: str | None) -> None:
