@@ -64,7 +64,7 @@ class CorrectedFacts:
             return {}
         why = f"an agent's correction of a ticket saying nearly the same (similarity {similarity:.2f})"
         return {
-            name: Inferred(frozenset(value) if isinstance(value, list) else value, why, 0.9, "agent_correction")
+            name: Inferred.by("agent_correction", frozenset(value) if isinstance(value, list) else value, why)
             for name, value in examples[own[best]][1].items()
         }
 

@@ -53,6 +53,7 @@ EVIDENCE_CONFIDENCE = {
     "problem_words": 0.75,  # severity S3: words of something not working, or an error code: 0.75 of 52
     "question_words": 0.8,  # severity S4: a question, nothing said to be broken: 0.87 of 15
     "named_product": 0.9,  # product area: one of the account's products named
+    "agent_correction": 0.9,  # what an agent set on a ticket of the account in nearly the same words
     "account": 1.0,  # the account's record: plan
     "measured": 1.0,  # kb_confidence: computed, not guessed
 }
@@ -63,7 +64,7 @@ class Inferred:
     value: Any
     source: str  # where it came from, in words: "helpdesk", "keyword 'outage'", "similar tickets: T-1, T-7"
     confidence: float = 1.0  # how sure that evidence makes the fact, 0..1 (EVIDENCE_CONFIDENCE)
-    # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes", "agent_correction")
+    # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes")
     evidence: str = "account"
 
     @staticmethod
