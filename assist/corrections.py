@@ -3,9 +3,9 @@
 An agent who sets a ticket's severity or signals in the sidebar tells the service what those words mean here. A new
 ticket of the same account whose text is nearly the same (cosine similarity of the sentence embeddings at least
 ``similarity``) gets the corrected facts, each saying it came from an agent's correction; the lexicons fill the
-rest. The corrected tickets' texts are embedded once per change of the corrections (a few hundred at most), then
-each request is one matrix product. Only fact values are reused, never a ticket's text or which ticket it was, and
-only within the account whose agent made the correction: another account never learns that a ticket like it exists.
+rest. Each corrected ticket's text is embedded once, when its correction arrives; each request is one matrix
+product. Only fact values are reused, never a ticket's text or which ticket it was, and only within the account
+whose agent made the correction: another account never learns that a ticket like it exists.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class CorrectedFacts:
         self._loaded_for = 0
         # (embeddings of the corrected tickets, the account and the facts set of each), swapped whole
         self._memory: tuple[np.ndarray, list[tuple[str | None, dict[str, Any]]]] = (np.zeros((0, 0)), [])
+        self._vectors: dict[str, Any] = {}  # ticket text -> its embedding
 
     def refresh(self) -> None:
         """Reload at the next request (an agent just corrected facts here)."""
@@ -77,6 +78,10 @@ class CorrectedFacts:
             if n == self._loaded_for:
                 return
             examples = [(account, text, facts) for account, text, facts in self.examples() if facts]
-            vectors = self.embedder.embed([text for _, text, _ in examples]) if examples else []
+            # Only texts not embedded before: one new correction costs one embedding, not one per correction.
+            new = sorted({text for _, text, _ in examples} - self._vectors.keys())
+            if new:
+                self._vectors.update(zip(new, self.embedder.embed(new), strict=True))
+            vectors = [self._vectors[text] for _, text, _ in examples]
             self._memory = (np.asarray(vectors, dtype=np.float32), [(a, f) for a, _, f in examples])
             self._loaded_for = n
