@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -12,10 +11,12 @@ from tests.loopback import Loopback
 
 
 class Receiver(Loopback):
-    """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while), each
-    answer after ``delay`` seconds (a slow endpoint)."""
+    """Records every POST; answers 500 while ``failures_left`` > 0 (a receiver that is down for a while). With a
+    ``gate``, each POST sets ``arrived`` and is answered only once the test opens the gate (an endpoint still
+    answering, for as long as the test needs)."""
 
-    def __init__(self, failures: int = 0, delay: float = 0.0) -> None:
+    def __init__(self, failures: int = 0, gate: threading.Event | None = None) -> None:
+        self.arrived = threading.Event()
         self.received: list[dict[str, Any]] = []
         self.failures_left = failures
         self.lock = threading.Lock()
@@ -27,7 +28,9 @@ class Receiver(Loopback):
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                time.sleep(delay)
+                if gate is not None:
+                    outer.arrived.set()
+                    gate.wait(timeout=120)  # a bound, so a failing test cannot hang the suite
                 with outer.lock:
                     if outer.failures_left > 0:
                         outer.failures_left -= 1

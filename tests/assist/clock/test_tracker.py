@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,32 +194,41 @@ def test_outbox_delivers_every_channel_once_and_retries_a_failing_one(
 
 
 def test_two_deliverers_at_once_send_each_notification_once(tmp_path: Path) -> None:
-    """The webhook's delivery and a sweeper's (two processes on one SQLite file) meet on the same due rows: each
-    row is claimed by one of them, and no transaction is held open while a slow endpoint answers."""
-    slack = Receiver(delay=0.2)
+    """The webhook's delivery and a sweeper's (two processes on one SQLite file) meet on the same due rows: while
+    the first is still waiting for the endpoint, the second finds nothing left to send, and the service's writes
+    go through."""
+    gate = threading.Event()
+    slack = Receiver(gate=gate)
     url = f"sqlite:///{tmp_path / 't.sqlite3'}"
     config = NotifyConfig({"slack:*": {"url": f"{slack.url}/slack"}})
     tr = open_clock(url, None, config)
     t0 = at("2026-03-02T10:00:00Z")
+    outage = {"severity": "S1", "customer_tier": "enterprise", "issue_type": "outage", "affected_accounts": 12}
     for n in range(4):  # each a multi-customer outage: Slack posts at once
-        facts = {"severity": "S1", "customer_tier": "enterprise", "issue_type": "outage", "affected_accounts": 12}
-        tr.register(f"N-{n}", "acme", facts, t0)
+        tr.register(f"N-{n}", "acme", outage, t0)
     other = open_clock(url, None, config)  # a second process: its own engine on the same file
-    errors: list[BaseException] = []
+    results: dict[str, Any] = {}
 
-    def run(tracker: Tracker) -> None:
+    def run(name: str, tracker: Tracker) -> None:
         try:
-            tracker.outbox.deliver(t0)
+            results[name] = tracker.outbox.deliver(t0)
         except BaseException as exc:
-            errors.append(exc)
+            results[name] = exc
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in (tr, other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    first = threading.Thread(target=run, args=("first", tr))
+    first.start()
+    assert slack.arrived.wait(timeout=120)  # the first deliverer is inside its first send
+    second = threading.Thread(target=run, args=("second", other))
+    second.start()
+    second.join(timeout=120)  # returns at once when nothing is left to claim; blocks on the gate if it re-sends
+    finished_before_the_endpoint_answered = not second.is_alive()
+    other.register("N-9", "acme", {"severity": "S3", "customer_tier": "enterprise"}, t0)  # a write meanwhile
+    gate.set()
+    first.join()
+    second.join()
     slack.close()
-    assert not errors
-    keys = [r["body"].get("text", "") for r in slack.received]
-    assert len(keys) == len(set(keys)) >= 4  # every post once
+    assert finished_before_the_endpoint_answered
+    assert results["second"].sent == 0, results  # everything due was the first deliverer's
+    texts = [r["body"].get("text", "") for r in slack.received]
+    assert len(texts) == len(set(texts)) == results["first"].sent >= 4  # every post once (N-9's too)
     assert tr.outbox.deliver(t0 + timedelta(hours=1)).sent == 0
