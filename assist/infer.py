@@ -64,8 +64,7 @@ class Inferred:
     value: Any
     source: str  # where it came from, in words: "helpdesk", "keyword 'outage'", "similar tickets: T-1, T-7"
     confidence: float = 1.0  # how sure that evidence makes the fact, 0..1 (EVIDENCE_CONFIDENCE)
-    # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes")
-    evidence: str = "account"
+    evidence: str = "account"  # the kind of evidence (a key of EVIDENCE_CONFIDENCE, or "routing_model", "votes")
 
     @staticmethod
     def by(evidence: str, value: Any, source: str, scale: float = 1.0) -> Inferred:
@@ -131,7 +130,7 @@ def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, Inferred
         if chunk.similarity is None or chunk.similarity < DEFECT_SIMILARITY:
             continue
         found = sorted(c for c in codes if c in chunk.text.lower())
-        source = "\n".join(c.text.lower() for c in similar if c.source_id == chunk.source_id)
+        source = _source_text(similar, chunk.source_id)
         if found and _find(DEFECT_MARKERS, source) and _find(FIXED_MARKERS, source):
             continue  # a known issue explained the code and was fixed since: this ticket says it is back
         if found:
@@ -160,9 +159,7 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     for c in [best, *quoting, *near]:
         chosen.setdefault(c.source_id, c)
     first = len({c.source_id for c in [best, *quoting]})
-    found = [
-        _defect_in(c, "\n".join(o.text.lower() for o in similar if o.source_id == sid)) for sid, c in chosen.items()
-    ]
+    found = [_defect_in(c, _source_text(similar, sid)) for sid, c in chosen.items()]
     fixes = [f for f in found if "documented_fix" in f]
     # A defect without a workaround is read only from the closest chunk and those quoting the ticket's code.
     return fixes[0] if fixes else next((f for f in found[:first] if f), {})
@@ -184,10 +181,15 @@ def resolved_before(similar: list[ScoredChunk], account: str | None) -> dict[str
         or (best.similarity or 0.0) < SAME_PROBLEM_SIMILARITY
     ):
         return {}
-    text = "\n".join(c.text.lower() for c in similar if c.source_id == best.source_id)
+    text = _source_text(similar, best.source_id)
     if _find(FIXED_MARKERS, text) or _find(DEFECT_MARKERS, text):
         return {}
     return {"documented_fix": _from_knowledge(f"resolved before on {meta.get('source')}:{best.source_id}", best)}
+
+
+def _source_text(similar: list[ScoredChunk], source_id: str) -> str:
+    """Every retrieved chunk of one source, lower-cased: a known issue's status or workaround may sit in any."""
+    return "\n".join(c.text.lower() for c in similar if c.source_id == source_id)
 
 
 def _from_knowledge(why: str, chunk: ScoredChunk) -> Inferred:

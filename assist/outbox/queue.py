@@ -118,7 +118,7 @@ class Outbox:
             send(self.config, row["target"], row["event"], json.loads(row["payload"]), row["dedup_key"])
         except (NotConfigured, DeliveryFailed) as exc:
             with self.engine.begin() as con:
-                self._failed(con, row, now, attempts, exc, stats)
+                self._not_sent(con, row, now, attempts, exc, stats)
             return
         with self.engine.begin() as con:
             con.execute(
@@ -136,7 +136,7 @@ class Outbox:
             )
         stats.sent += 1
 
-    def _failed(
+    def _not_sent(
         self, con: Connection, row: Any, now: datetime, attempts: int, exc: Exception, stats: DeliveryStats
     ) -> None:
         if not isinstance(exc, DeliveryFailed):  # no endpoint configured for the target: nothing will change that
