@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assist.answer import Answer
-from assist.retrieval import ScoredChunk, words
+from assist.retrieval import ScoredChunk, error_codes, words
 from ingest.documents import is_ticket_source
 
 
@@ -77,13 +77,40 @@ def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -
     mention, and the ones they do not. A question that names nothing specific is fully covered."""
     if not answer.citations:
         return 0.0, list(terms)
-    top = answer.citations[0].source_id
-    seen: set[str] = set()
-    for c in chunks:
-        if c.source_id == top:
-            seen |= words(c.text)
+    seen = words(_cited_text(chunks, answer))
     missing = [t for t in terms if t not in seen]
     return (1.0 - len(missing) / len(terms) if terms else 1.0), missing
+
+
+# A past ticket that never names the error code the customer quotes was about another problem, however close its
+# words: the same account, the same integration, another failure. A code is what the system printed, so a past
+# customer with the same problem quoted it too. Such an answer's confidence is held below any deflection threshold
+# a matrix would set. The past-ticket model cannot learn this: it reads similarity alone, since customers retell a
+# problem in new words. (Articles and Slack threads are left to their model's coverage signal: a thread may solve a
+# code's cause without naming it.) Only codes of a family the documentation uses count ("TP-5011" where articles
+# explain TP codes): a dispute or order reference ("DSP-40418") is a number, not an error.
+UNEXPLAINED_CODE_CAP = 0.5
+
+
+def unexplained_codes(query: str, chunks: list[ScoredChunk], answer: Answer) -> list[str]:
+    """The documented kind of error codes ``query`` quotes when the answer rests on a past ticket that names none
+    of them (upper-cased; an empty list when it names one, or nothing of the kind is quoted)."""
+    if not answer.citations or knowledge_kind(answer.citations[0].source) != "past_ticket":
+        return []
+    documented = {
+        code.split("-")[0]
+        for c in chunks
+        if not is_ticket_source(c.metadata.get("source"))
+        for code in error_codes(c.text)
+    }
+    codes = [c for c in error_codes(query) if c.split("-")[0] in documented]
+    cited = _cited_text(chunks, answer).lower()
+    return [] if not codes or any(c in cited for c in codes) else [c.upper() for c in codes]
+
+
+def _cited_text(chunks: list[ScoredChunk], answer: Answer) -> str:
+    top = answer.citations[0].source_id
+    return "\n".join(c.text for c in chunks if c.source_id == top)
 
 
 def margin(chunks: list[ScoredChunk], top: str, similarity: float, neighbours: int = 5) -> float:

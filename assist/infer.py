@@ -25,7 +25,7 @@ from assist.lexicons import (
     SIGNALS,
     WORKAROUND_MARKERS,
 )
-from assist.retrieval import ScoredChunk
+from assist.retrieval import ScoredChunk, error_codes
 from ingest.documents import is_ticket_source
 
 DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same problem
@@ -116,14 +116,10 @@ def _word_at(text: str, start: int) -> str:
     return found.group(0) if found else text[start : start + 12]
 
 
-# "TP-4012", not the start of an invoice number ("VG-2026-1311")
-_ERROR_CODE = re.compile(r"\b[a-z]{2,4}-\d{3,5}\b(?![-/.]\d)")
-
-
 def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, Inferred]:
     """``documented_fix`` when the ticket quotes an error code and the knowledge closest to it (its best three
     chunks, when close enough) explains that code: a help-center article, an answered past ticket, a Slack thread."""
-    codes = set(_ERROR_CODE.findall(text.lower()))
+    codes = set(error_codes(text))
     if not codes:
         return {}
     for chunk in similar[:3]:
@@ -151,9 +147,9 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     near = [c for c in similar[:3] if c.similarity is not None and c.similarity >= DEFECT_SIMILARITY]
     if not near:
         return {}
-    codes = set(_ERROR_CODE.findall(text.lower()))
+    codes = set(error_codes(text))
     best = max(near, key=lambda c: c.similarity or 0.0)
-    quoting = [c for c in near if codes & set(_ERROR_CODE.findall(c.text.lower()))]
+    quoting = [c for c in near if codes & set(error_codes(c.text))]
     # One chunk per source (read with all of its source's retrieved text): the closest and the quoting ones first.
     chosen: dict[str, ScoredChunk] = {}
     for c in [best, *quoting, *near]:
@@ -278,8 +274,8 @@ def _asks(lowered: str) -> bool:
 
 def _broken(text: str) -> str | None:
     """Words of something not working, or an error code quoted: what a problem report says, in any language."""
-    code = _ERROR_CODE.search(text)
-    return _find(PROBLEM, _without(text, "problem")) or (code.group(0).upper() if code else None)
+    codes = error_codes(text)
+    return _find(PROBLEM, _without(text, "problem")) or (codes[0].upper() if codes else None)
 
 
 def infer_facts(

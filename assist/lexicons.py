@@ -261,9 +261,20 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
         "billing",
         [r"\bdisput", r"overcharg", r"\brefund", r"service credits?", r"widerspr|erstatt|rembours|contest|reembols"],
     ),
+    # A wish for what the product does not do yet, in the four languages: asked for ("could you add", "would you
+    # consider"). Not "can you add a user" (adding what we already have is a task), nor a higher limit (a plan's).
     (
         "feature_request",
-        [r"feature request", r"would be (?:nice|great)", r"please add", r"can you add", r"\bwishlist\b"],
+        [
+            r"feature request|\bwishlist\b|\broadmap\b|would be (?:nice|great|helpful|useful) (?:if|to)",
+            r"(?:please|can you|could you|would you) (?:please )?add (?:support|an? option|an? setting)",
+            r"\b(?:add|build|offer) (?:a|an) (?:way|option) to\b",
+            r"could you add|would you consider|any plans to (?:add|support|offer)",
+            r"funktionswunsch|feature-wunsch|verbesserungsvorschlag|wäre (?:es )?(?:schön|toll|super|hilfreich), wenn",
+            r"könnten sie [^.?!\n]{0,60}(?:hinzufügen|ergänzen|einbauen|anbieten|unterstützen)\b",
+            r"demande d'évolution|demande de (?:nouvelle )?fonctionnalité|pourriez-vous ajouter|envisagez-vous",
+            r"solicitud de (?:función|funcionalidad|mejora)|podrían (?:añadir|agregar|incluir)|tienen previsto",
+        ],
     ),
     (
         "how_to",

@@ -21,7 +21,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assist.answer import Answer, extractive_answer, llm_answer
-from assist.confidence import Recalibration, confidence_signals, probability, score, term_coverage
+from assist.confidence import (
+    UNEXPLAINED_CODE_CAP,
+    Recalibration,
+    confidence_signals,
+    probability,
+    score,
+    term_coverage,
+    unexplained_codes,
+)
 from assist.corrections import CorrectedFacts
 from assist.decision_log import DecisionLog
 from assist.infer import Inferred, infer_facts
@@ -59,6 +67,30 @@ class RunDetail:
     chunks: list[ScoredChunk]
     facts: dict[str, Any]
     ms: dict[str, float]
+
+
+@dataclass(frozen=True)
+class KbConfidence:
+    """kb_confidence with what it rests on: the ticket's specific terms the cited source does not mention, the error
+    codes it quotes that the source never names (the value is then held at ``UNEXPLAINED_CODE_CAP``), and the
+    model's log-odds before recalibration with its kind of knowledge (None without a cited answer): what an
+    agent's verdict is later read against."""
+
+    value: float
+    missing: list[str]
+    unexplained: list[str]
+    log_odds: float | None = None
+    kind: str | None = None
+
+    def why(self) -> str:
+        why = "retrieval: best cited chunk similarity, stage agreement and specific-term coverage, calibrated"
+        if self.unexplained:
+            codes = ", ".join(self.unexplained)
+            why += f"; held at {UNEXPLAINED_CODE_CAP}: the cited source never names {codes}, which the ticket quotes"
+        if self.missing:
+            missing = self.missing
+            why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
+        return why
 
 
 @dataclass(frozen=True)
@@ -103,9 +135,10 @@ class Pipeline:
         vector, chunks = self.retrieve(query, ticket.account_id, products)
         retrieved = time.perf_counter()
         answer = self.answer(query, chunks)
-        kb_conf, missing, z, kind = self.confidence(query, ticket.account_id, chunks, answer)
+        kb = self.confidence(query, ticket.account_id, chunks, answer)
+        kb_conf = kb.value
         answered = time.perf_counter()
-        facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb_conf, missing)
+        facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb)
         decision = evaluate(matrix, facts.values, now)
         deflected = self.deflected(matrix, decision, answer, kb_conf, facts.values)
         decided = time.perf_counter()
@@ -119,8 +152,8 @@ class Pipeline:
             deflected,
             (redact_text(ticket.subject) if ticket.subject else None, redact_text(ticket.body)),
             {name: facts.values[name] for name in ticket.facts if name in facts.values},
-            z,
-            kind,
+            kb.log_odds,
+            kb.kind,
         )
         result = AssistResult.model_validate(
             {
@@ -161,21 +194,20 @@ class Pipeline:
         links = self.options.link_hosts
         return llm_answer(query, chunks, self.llm, links) if self.llm else extractive_answer(query, chunks, links)
 
-    def confidence(
-        self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer
-    ) -> tuple[float, list[str], float | None, str | None]:
-        """kb_confidence, the question's specific terms the cited source does not mention, and the model's
-        log-odds before recalibration with its kind of knowledge (None without a cited answer): what an agent's
-        verdict is later read against."""
+    def confidence(self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer) -> KbConfidence:
         specific = self.retriever.lexical.specific_terms(query, account)
         coverage, missing = term_coverage(specific, chunks, answer)
         if not answer.citations:
-            return 0.0, missing, None, None
+            return KbConfidence(0.0, missing, [])
         signals = confidence_signals(chunks, answer, coverage)
         params = self.recalibration.current(signals.kind) if self.recalibration else (1.0, 0.0)
+        value = probability(signals, params)
+        unexplained = unexplained_codes(query, chunks, answer)
+        if unexplained:
+            value = min(value, UNEXPLAINED_CODE_CAP)
         if not signals.similarity:
-            return probability(signals, params), missing, None, None
-        return probability(signals, params), missing, score(signals), signals.kind
+            return KbConfidence(value, missing, unexplained)
+        return KbConfidence(value, missing, unexplained, score(signals), signals.kind)
 
     def facts(
         self,
@@ -186,8 +218,7 @@ class Pipeline:
         chunks: list[ScoredChunk],
         products: tuple[str, ...],
         account: Account | None,
-        kb_conf: float,
-        missing: list[str],
+        kb: KbConfidence,
     ) -> Facts:
         """Inferred facts the matrix can read, then the helpdesk's, which always win."""
         inferred = infer_facts(query, chunks, products, ticket.account_id)
@@ -197,10 +228,7 @@ class Pipeline:
             for label, pred in self.router.predict(vector, query).items():
                 why = f"routing model over {pred.trained_on} past tickets (p={pred.probability:.2f})"
                 inferred[label] = Inferred(pred.value, why, round(pred.probability, 3), "routing_model")
-        why = "retrieval: best cited chunk similarity, stage agreement and specific-term coverage, calibrated"
-        if missing:
-            why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
-        inferred["kb_confidence"] = Inferred(kb_conf, why, 1.0, "measured")
+        inferred["kb_confidence"] = Inferred(kb.value, kb.why(), 1.0, "measured")
         if account is not None and account.plan:
             inferred["customer_tier"] = Inferred(account.plan, f"account {account.id} plan")
         vocab = matrix.vocabulary

@@ -127,6 +127,15 @@ def words(text: str) -> set[str]:
     return {t.lower() for t in _TOKEN.findall(text)}
 
 
+# "TP-4012"; not a piece of an invoice number ("VG-2026-1311", "INV-NO-20931") or of a file name ("gw-ca-2026.pem")
+_ERROR_CODE = re.compile(r"(?<![-./])\b[a-z]{2,4}-\d{3,5}\b(?![-/.]\d)")
+
+
+def error_codes(text: str) -> list[str]:
+    """The error codes ``text`` quotes, lower-cased, in order of first appearance."""
+    return list(dict.fromkeys(_ERROR_CODE.findall(text.lower())))
+
+
 @dataclass
 class _Bm25:
     """The BM25 index of one access scope, and the chunk count it was built for."""

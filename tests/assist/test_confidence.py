@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from assist.answer import Answer, Citation
-from assist.confidence import confidence, term_coverage
+from assist.confidence import UNEXPLAINED_CODE_CAP, confidence, term_coverage, unexplained_codes
 from assist.models import AssistResult, TicketIn
-from assist.retrieval import LexicalRetriever, ScoredChunk
+from assist.retrieval import LexicalRetriever, ScoredChunk, error_codes
 from assist.runtime import open_runtime
 from assist.settings import Settings
-from ingest.connectors import DocsConnector
+from ingest.connectors import DocsConnector, TicketsConnector
 from ingest.embed import MiniLMEmbedder
 from ingest.pipeline import ingest
 from ingest.store import KnowledgeStore
@@ -201,3 +201,58 @@ def test_a_ticket_that_needs_someone_to_act_is_never_deflected(tmp_path: Path, e
         assert pipeline.deflected(matrix, decision, answer, 0.95, facts) is (not facts), facts
         checked.append(facts)
     assert {} in checked and len(checked) >= 3, checked  # a confident answer deflects; at least two vetoes were seen
+
+
+def test_an_answer_that_never_names_the_quoted_error_code_is_not_confident(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    """The account's own past ticket about the same integration, resolved, but about another problem: close in
+    words, and it never names the code the new ticket quotes. It must not close the ticket."""
+    past = {
+        "id": "T-1",
+        "subject": "HubSpot deal sync amount",
+        "body": "Our HubSpot deal sync writes invoice totals to the Amount property. Can it write to our own deal "
+        "property amount_eur instead?",
+        "answer": "We mapped the HubSpot deal sync to your deal property amount_eur; the standard Amount field is "
+        "no longer touched.",
+        "status": "solved",
+        "account_id": "acme",
+    }
+    path = tmp_path / "tickets.jsonl"
+    path.write_text(json.dumps(past) + "\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "hubspot-errors.md").write_text(
+        "# HubSpot sync errors\n\nTP-5008 means the HubSpot token expired: reconnect HubSpot under Settings."
+    )
+    for connector in (TicketsConnector(path), DocsConnector(docs)):
+        ingest(connector, tmp_path / "kb", embedder, progress=False)
+    pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
+
+    def ask(body: str) -> AssistResult:
+        return pipeline.run(TicketIn(body=body, account_id="acme", now="2026-03-02T10:00:00Z"))  # type: ignore[arg-type]
+
+    same = ask("Our HubSpot deal sync should write invoice totals to our deal property amount_eur, not Amount.")
+    coded = ask("Our HubSpot deal sync to the deal property amount_eur fails with TP-5011 on 40 deals. Why?")
+    assert same.citations[0].source_id == coded.citations[0].source_id == "T-1"
+    assert same.confidence > UNEXPLAINED_CODE_CAP
+    assert coded.confidence <= UNEXPLAINED_CODE_CAP and not coded.deflected
+    assert "never names TP-5011" in coded.facts["kb_confidence"].source
+
+
+def test_error_codes_are_codes_not_pieces_of_numbers_or_file_names() -> None:
+    assert error_codes("TP-5011 then tp-5011 and ENG-4821") == ["tp-5011", "eng-4821"]
+    assert error_codes("Invoice INV-NO-20931, VG-2026-1311 and the bundle gw-ca-2026.pem") == []
+
+
+def test_only_documented_kinds_of_code_count_against_a_past_tickets_answer() -> None:
+    past = ScoredChunk(
+        "c-T-1", "Dispute DSP-40111 was credited.", {"source_id": "T-1", "source": "tickets"}, 0.5, {}, 0.8
+    )
+    doc = ScoredChunk("c-d", "TP-5008: the token expired.", {"source_id": "d.md", "source": "docs"}, 0.4, {}, 0.6)
+    answer = Answer("text", [Citation(1, "tickets", "T-1", "T-1", "", "acme", 0.5)], "extractive", [])
+    assert unexplained_codes("TP-5011 on 40 deals", [past, doc], answer) == ["TP-5011"]
+    assert unexplained_codes("Our dispute DSP-40418 is open", [past, doc], answer) == []  # a reference number
+    assert unexplained_codes("TP-5011 on 40 deals", [past], answer) == []  # no article explains TP codes here
+    answer_from_doc = Answer("text", [Citation(1, "docs", "d.md", "d.md", "", "public", 0.5)], "extractive", [])
+    assert unexplained_codes("TP-5011 on 40 deals", [past, doc], answer_from_doc) == []  # left to coverage

@@ -301,3 +301,24 @@ def test_the_accounts_own_past_ticket_about_the_same_problem_is_a_documented_fix
 
 def _signals(facts: dict[str, Any]) -> set[str]:
     return set(facts["signals"].value) if "signals" in facts else set()
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("Would you consider adding Azure Blob Storage as a destination for scheduled reports?", True),
+        ("Could you add Norwegian invoice templates, or let us translate the labels?", True),
+        ("We keep hitting the 5M row limit. Can you raise it, or at least add a way to get one big file?", True),
+        ("Könnten Sie einen Export nach Azure hinzufügen? Das wäre toll.", True),
+        ("Pourriez-vous ajouter un export vers Azure ?", True),
+        ("¿Podrían añadir facturas en noruego?", True),
+        # Adding something the product already has is a task, not a wish.
+        ("Can you add our new controller as a billing admin?", False),
+        ("We'd like to raise the API limit for our nightly job. Is that possible on our contract?", False),
+    ],
+)
+def test_feature_requests_in_four_languages(text: str, wish: bool) -> None:
+    facts = infer_facts(text, [])
+    assert (facts["issue_type"].value == "feature_request") is wish
+    if wish:
+        assert facts["severity"].value == "S4"
