@@ -77,6 +77,7 @@ class KbConfidence:
     agent's verdict is later read against."""
 
     value: float
+    coverage: float  # share of the ticket's specific terms the cited source mentions
     missing: list[str]
     unexplained: list[str]
     log_odds: float | None = None
@@ -136,11 +137,10 @@ class Pipeline:
         retrieved = time.perf_counter()
         answer = self.answer(query, chunks)
         kb = self.confidence(query, ticket.account_id, chunks, answer)
-        kb_conf = kb.value
         answered = time.perf_counter()
         facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb)
         decision = evaluate(matrix, facts.values, now)
-        deflected = self.deflected(matrix, decision, answer, kb_conf, facts.values)
+        deflected = self.deflected(matrix, decision, answer, kb, facts.values)
         decided = time.perf_counter()
         decision_body = decision.to_dict()
         decision_id = self.log.record(
@@ -167,7 +167,7 @@ class Pipeline:
                 },
                 "citations": [c.to_dict() for c in answer.citations],
                 "internal_notes": [c.to_dict() for c in answer.internal_notes],
-                "confidence": kb_conf,
+                "confidence": kb.value,
                 "deflected": deflected,
                 "facts": facts.provenance,
                 "needs_agent": facts.needs_agent,
@@ -198,7 +198,7 @@ class Pipeline:
         specific = self.retriever.lexical.specific_terms(query, account)
         coverage, missing = term_coverage(specific, chunks, answer)
         if not answer.citations:
-            return KbConfidence(0.0, missing, [])
+            return KbConfidence(0.0, coverage, missing, [])
         signals = confidence_signals(chunks, answer, coverage)
         params = self.recalibration.current(signals.kind) if self.recalibration else (1.0, 0.0)
         value = probability(signals, params)
@@ -206,8 +206,8 @@ class Pipeline:
         if unexplained:
             value = min(value, UNEXPLAINED_CODE_CAP)
         if not signals.similarity:
-            return KbConfidence(value, missing, unexplained)
-        return KbConfidence(value, missing, unexplained, score(signals), signals.kind)
+            return KbConfidence(value, coverage, missing, unexplained)
+        return KbConfidence(value, coverage, missing, unexplained, score(signals), signals.kind)
 
     def facts(
         self,
@@ -258,18 +258,23 @@ class Pipeline:
         return Facts(values, provenance, routing, needs_agent)
 
     def deflected(
-        self, matrix: Matrix, decision: Decision, answer: Answer, kb_conf: float, facts: dict[str, Any]
+        self, matrix: Matrix, decision: Decision, answer: Answer, kb: KbConfidence, facts: dict[str, Any]
     ) -> bool:
         """Kept at the first tier, not escalated, with a cited answer confident enough to send — and nothing in the
         facts that needs a person to act: an outage, lost data, a security incident, a confirmed defect or a
-        disputed amount is worked at Tier 1 when the matrix keeps it there, never closed with an article."""
+        disputed amount is worked at Tier 1 when the matrix keeps it there, never closed with an article. A feature
+        request is closed with an article only when the article names something of what is asked for: a wish for
+        what the knowledge never names ("Azure Blob Storage as a destination") finds the article on the neighbouring
+        feature, which does not answer it; a person replies and logs the wish."""
         acts = NEEDS_ACTION & set(facts.get("signals") or ()) or facts.get("billing_dispute_amount") is not None
+        unnamed_wish = facts.get("issue_type") == "feature_request" and kb.missing and kb.coverage == 0.0
         return (
             not decision.escalate
             and decision.tier == matrix.tiers[0].id
             and bool(answer.citations)
-            and kb_conf >= self.options.deflection_threshold
+            and kb.value >= self.options.deflection_threshold
             and not acts
+            and not unnamed_wish
         )
 
     # -- facts in, decision out (no retrieval) ------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def test_an_answer_that_stands_out_from_its_neighbours_is_surer() -> None:
 
 
 def test_a_ticket_that_needs_someone_to_act_is_never_deflected(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    from assist.pipeline import NEEDS_ACTION
+    from assist.pipeline import NEEDS_ACTION, KbConfidence
     from matrix import evaluate
 
     pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
@@ -198,7 +198,7 @@ def test_a_ticket_that_needs_someone_to_act_is_never_deflected(tmp_path: Path, e
         decision = evaluate(matrix, {**facts, "current_tier": "T1", "kb_confidence": 0.95}, "2026-03-02T10:00:00Z")
         if decision.tier != "T1" or decision.escalate:
             continue  # the matrix moved it: not a question of deflection
-        assert pipeline.deflected(matrix, decision, answer, 0.95, facts) is (not facts), facts
+        assert pipeline.deflected(matrix, decision, answer, KbConfidence(0.95, 1.0, [], []), facts) is (not facts)
         checked.append(facts)
     assert {} in checked and len(checked) >= 3, checked  # a confident answer deflects; at least two vetoes were seen
 
@@ -256,3 +256,21 @@ def test_only_documented_kinds_of_code_count_against_a_past_tickets_answer() -> 
     assert unexplained_codes("TP-5011 on 40 deals", [past], answer) == []  # no article explains TP codes here
     answer_from_doc = Answer("text", [Citation(1, "docs", "d.md", "d.md", "", "public", 0.5)], "extractive", [])
     assert unexplained_codes("TP-5011 on 40 deals", [past, doc], answer_from_doc) == []  # left to coverage
+
+
+def test_a_wish_for_what_the_knowledge_never_names_is_not_closed_with_an_article(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    from assist.pipeline import KbConfidence
+    from matrix import evaluate
+
+    pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
+    matrix = pipeline.policy.current()
+    wish = {"issue_type": "feature_request"}
+    decision = evaluate(matrix, {**wish, "kb_confidence": 0.9}, "2026-03-02T10:00:00Z")
+    assert decision.tier == "T1" and not decision.escalate
+    names_none = KbConfidence(0.9, 0.0, ["azure", "blob"], [])
+    names_some = KbConfidence(0.9, 1 / 3, ["auditors", "stitching"], [])
+    assert not pipeline.deflected(matrix, decision, _answer("a"), names_none, wish)
+    assert pipeline.deflected(matrix, decision, _answer("a"), names_some, wish)  # the article names the 5M limit
+    assert pipeline.deflected(matrix, decision, _answer("a"), names_none, {"issue_type": "how_to"})  # coverage's
