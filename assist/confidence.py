@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assist.answer import Answer
-from assist.retrieval import ScoredChunk, error_codes, words
+from assist.retrieval import ScoredChunk, documented_codes, words
 from ingest.documents import is_ticket_source
 
 
@@ -87,8 +87,7 @@ def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -
 # customer with the same problem quoted it too. Such an answer's confidence is held below any deflection threshold
 # a matrix would set. The past-ticket model cannot learn this: it reads similarity alone, since customers retell a
 # problem in new words. (Articles and Slack threads are left to their model's coverage signal: a thread may solve a
-# code's cause without naming it.) Only codes of a family the documentation uses count ("TP-5011" where articles
-# explain TP codes): a dispute or order reference ("DSP-40418") is a number, not an error.
+# code's cause without naming it.) Only codes of a family the documentation uses count (``documented_codes``).
 UNEXPLAINED_CODE_CAP = 0.5
 
 
@@ -97,13 +96,7 @@ def unexplained_codes(query: str, chunks: list[ScoredChunk], answer: Answer) -> 
     of them (upper-cased; an empty list when it names one, or nothing of the kind is quoted)."""
     if not answer.citations or knowledge_kind(answer.citations[0].source) != "past_ticket":
         return []
-    documented = {
-        code.split("-")[0]
-        for c in chunks
-        if not is_ticket_source(c.metadata.get("source"))
-        for code in error_codes(c.text)
-    }
-    codes = [c for c in error_codes(query) if c.split("-")[0] in documented]
+    codes = documented_codes(query, chunks)
     cited = _cited_text(chunks, answer).lower()
     return [] if not codes or any(c in cited for c in codes) else [c.upper() for c in codes]
 

@@ -25,7 +25,7 @@ from assist.lexicons import (
     SIGNALS,
     WORKAROUND_MARKERS,
 )
-from assist.retrieval import ScoredChunk, error_codes
+from assist.retrieval import ScoredChunk, documented_codes, error_codes
 from ingest.documents import is_ticket_source
 
 DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same problem
@@ -161,7 +161,7 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     return fixes[0] if fixes else next((f for f in found[:first] if f), {})
 
 
-def resolved_before(similar: list[ScoredChunk], account: str | None) -> dict[str, Inferred]:
+def resolved_before(similar: list[ScoredChunk], account: str | None, ticket: str = "") -> dict[str, Inferred]:
     """``documented_fix`` when the closest knowledge is the account's own past ticket about the same problem and it
     records how support resolved it: Tier 1 resolves it the same way. Not when that ticket was a defect fixed on
     our side or a known issue (its return is a regression, for engineering; a known defect is ``known_defect``'s)."""
@@ -180,6 +180,9 @@ def resolved_before(similar: list[ScoredChunk], account: str | None) -> dict[str
     text = _source_text(similar, best.source_id)
     if _find(FIXED_MARKERS, text) or _find(DEFECT_MARKERS, text):
         return {}
+    codes = documented_codes(ticket, similar)
+    if codes and not any(c in text for c in codes):
+        return {}  # it never names the error code quoted now: another problem, however close its words
     return {"documented_fix": _from_knowledge(f"resolved before on {meta.get('source')}:{best.source_id}", best)}
 
 
@@ -294,7 +297,7 @@ def infer_facts(
     found.update({k: v for k, v in known_defect(similar, text).items() if k not in found})
     if "confirmed_defect" not in found:
         found.update({k: v for k, v in documented_code(text, similar).items() if k not in found})
-        found.update({k: v for k, v in resolved_before(similar, account).items() if k not in found})
+        found.update({k: v for k, v in resolved_before(similar, account, text).items() if k not in found})
     if found:
         kinds = {f.evidence for f in found.values()}
         out["signals"] = Inferred(

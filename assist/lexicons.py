@@ -128,21 +128,26 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"\btried\b[^.!?\n]{0,60}\b(?:and|,)\b[^.!?\n]{0,60}",
             r"\b(?:also|even) (?:over|on|with|in|from) (?:a |another |our |the |mobile )",
             r"\bhappens (?:on |for |with |to )?(?:every|each|all)\b",
+            # ... and it is the same on other records: "it's the same for 3 other customers I checked".
+            r"\bthe same (?:for|with|on|in) (?:\d+|several|other|another|all|many|every)\b",
         ],
         "de": [
             r"reproduzierbar",
             r"jedes mal|immer wieder|immer (?:das |dasselbe |der |die )?gleiche",
             r"\bjede[nrs]?\b[^.!?\n]{0,50}(?:fehl|schlägt|bricht|abgelehnt)",
+            r"\bbei (?:\d+|mehreren|allen|weiteren) (?:anderen )?\w+ (?:genauso|ebenso|dasselbe|das gleiche)\b",
         ],
         "fr": [
             r"reproductible",
             r"à chaque fois|même (?:résultat|erreur|problème)",
             r"\b(?:chaque|tous|toutes)\b[^.!?\n]{0,50}(?:échou|erreur|rejet)",
+            r"(?:pareil|même chose|idem) pour (?:\d+|plusieurs|d'autres|tous|toutes)\b",
         ],
         "es": [
             r"reproducible",
             r"cada vez|\bsiempre\b|mismo (?:resultado|error|problema)",
             r"\b(?:cada|todas?|todos)\b[^.!?\n]{0,50}(?:fall|error|rechaz|devuelv)",
+            r"lo mismo (?:con|para|en) (?:\d+|varios|varias|otros|otras|todos|todas)\b",
         ],
     },
     "confirmed_defect": {

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ingest.documents import PUBLIC
+from ingest.documents import PUBLIC, is_ticket_source
 from ingest.store import KnowledgeStore
 
 STOP_WORDS = frozenset(
@@ -134,6 +134,18 @@ _ERROR_CODE = re.compile(r"(?<![-./])\b[a-z]{2,4}-\d{3,5}\b(?![-/.]\d)")
 def error_codes(text: str) -> list[str]:
     """The error codes ``text`` quotes, lower-cased, in order of first appearance."""
     return list(dict.fromkeys(_ERROR_CODE.findall(text.lower())))
+
+
+def documented_codes(text: str, chunks: list[ScoredChunk]) -> list[str]:
+    """The error codes ``text`` quotes of a family the retrieved documentation (anything but past tickets) uses:
+    "TP-5011" where articles explain TP codes; a dispute or order reference ("DSP-40418") is a number, no error."""
+    families = {
+        code.split("-")[0]
+        for c in chunks
+        if not is_ticket_source(c.metadata.get("source"))
+        for code in error_codes(c.text)
+    }
+    return [c for c in error_codes(text) if c.split("-")[0] in families]
 
 
 @dataclass

@@ -94,6 +94,11 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ),
         ("Der Betrag auf der Rechnung ist falsch.", set(), "S3"),
         ("Happens on every full-line credit note we tested", {"reproducible"}, None),
+        # The same wrong result on other records is a reproduction, in every language.
+        ("The invoice shows a wrong value. It's the same for 3 other invoices I checked.", {"reproducible"}, "S3"),
+        ("Die Rechnung zeigt den alten Wert, bei 3 anderen Rechnungen genauso. Fehler?", {"reproducible"}, "S3"),
+        ("La facture affiche l'ancienne valeur, même chose pour 3 autres. Erreur ?", {"reproducible"}, "S3"),
+        ("La factura muestra el valor antiguo, lo mismo con otras 3. ¿Error?", {"reproducible"}, "S3"),
     ],
 )
 def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
@@ -297,6 +302,13 @@ def test_the_accounts_own_past_ticket_about_the_same_problem_is_a_documented_fix
     # A defect fixed on our side that is back is a regression, not something Tier 1 resolves again.
     fixed = [_past_ticket("T-1", "acme", "Sync fails\n\nResolution: a bug on our side, fixed in 2026.10.2.", 0.86)]
     assert "documented_fix" not in _signals(infer_facts(ticket, fixed, account="acme"))
+    # Nor one that never names the error code quoted now, where the articles explain codes of that kind.
+    article = _chunk("docs", "sso-errors.md", "TP-3001 means the assertion is not signed.", 0.5)
+    coded = ticket + " (TP-3004)"
+    assert "documented_fix" not in _signals(infer_facts(coded, [*own, article], account="acme"))
+    assert "documented_fix" in _signals(
+        infer_facts(coded.replace("TP-3004", "REF-3004"), [*own, article], account="acme")
+    )
 
 
 def _signals(facts: dict[str, Any]) -> set[str]:
