@@ -24,6 +24,19 @@ _THINGS = (
     r"dashboards?|usage|subscriptions?|price plans?|payments?)"
 )
 
+# A secret, named in German, French or Spanish: a key, token, password or credentials.
+# Not a bare "key": "den öffentlichen Schlüssel", "la clé publique" are public keys, published on purpose.
+_SECRET_DE = r"(?:api-?schlüssel|geheime[nr]? schlüssel|token|passwort|kennwort|zugangsdaten|secret)"
+_SECRET_FR = r"(?:cl[ée]f? (?:d'?)?api|clé secrète|jeton|token|mot de passe|identifiants|secret)"
+_SECRET_ES = r"(?:claves? (?:de )?api|clave secreta|token|contraseña|credenciales|secreto)"
+# Someone saw it happen, not a question about how it is handled.
+_SEEN = {
+    "en": r"(?:noticed|seeing|seen|saw|detected|found|spotted|there (?:is|are|was|were)|we (?:have|had|got))",
+    "de": r"(?:bemerkt|festgestellt|gesehen|entdeckt|gefunden|gibt es|hatten|haben)",
+    "fr": r"(?:remarqué|constaté|détecté|vu|repéré|trouvé|avons|il y a)",
+    "es": r"(?:visto|detectado|notado|encontrado|vimos|detectamos|notamos|tenemos|hay)",
+}
+
 # signal -> language -> patterns over the lower-cased text. A support lead extends these per language; each hit
 # is quoted as the fact's evidence. Order is the order of the vocabulary.
 SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
@@ -42,9 +55,23 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             # A change that cannot be taken back: what it removed is gone.
             r"\b(?:no|can'?t|cannot|can not) (?:see (?:any |an )?|find (?:any |an )?)?(?:undo|way to undo|way back)\b",
         ],
-        "de": [r"datenverlust", r"verschwunden", r"\bfehlen\b|\bfehlende\b", r"gelöscht", r"verloren"],
-        "fr": [r"perte de données", r"disparu", r"\bperdu", r"manquant", r"supprimé"],
-        "es": [r"pérdida de datos", r"desapareci", r"\bperdid", r"\bfaltan\b", r"borrad|eliminad"],
+        "de": [
+            r"datenverlust",
+            r"verschwunden",
+            r"\bfehlen\b|\bfehlende\b",
+            # Deleted by someone or something else, or by mistake: not "wir haben den Kunden gelöscht, wie …".
+            r"(?:wurden|wurde|sind|ist|waren|war)\b[^.!?\n]{0,50}\bgelöscht|versehentlich[^.!?\n]{0,30}gelöscht",
+            r"verloren",
+            r"\b(?:sind|ist) (?:alle |einfach |komplett )?weg\b",
+        ],
+        "fr": [r"perte de données", r"disparu", r"\bperdu", r"manquant", r"supprimé", r"effacé"],
+        "es": [
+            r"pérdida de datos",
+            r"desapareci",
+            r"\bperdid",
+            r"\bfaltan\b",
+            r"borrad|eliminad|se (?:borr|elimin)\w+",
+        ],
     },
     "security_incident": {
         "en": [
@@ -58,19 +85,56 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"\b(?:pushed|posted|pasted|committed|exposed)\b[^.!?\n]{0,60}\b(?:key|secret|token|password|credentials)",
             r"\b(?:key|secret|token|password|credentials)\b[^.!?\n]{0,40}\b(?:public(?:ly)?|github|stack overflow)",
             r"(?:unknown|unrecognized|unexpected) (?:admin|user|api key|sign[- ]?in)",
-            r"terminated (?:employee|user)[^.!?\n]{0,40}(?:signed|logged) in",
+            rf"\b{_SEEN['en']}\b[^.!?\n]{{0,40}}\bsuspicious (?:log ?ins?|sign[- ]?ins?|activity|access)",
+            r"\bsuspicious (?:log ?ins?|sign[- ]?ins?|access) from\b",
+            # Someone signed in, and it was none of them (the next sentence may say so).
+            r"\b(?:logged|signed) in(?:to)?\b[^!?\n]{0,100}\b(?:we did not|we didn'?t|it wasn'?t us|none of us)\b",
+            r"(?:terminated|former|ex-|departed) (?:employee|user|colleague|contractor)[^.!?\n]{0,60}"
+            r"(?:signed in|logged in|still has access|exported|downloaded)",
             r"another (?:company|customer|tenant)'?s? (?:invoice|data|account)",
             _VULNERABILITY_FOUND,
         ],
         "de": [
-            r"sicherheitsvorfall",
-            r"unbefugt",
+            r"sicherheitsvorfall|datenleck|datenpanne",
+            r"unbefugt|unberechtigt",
             r"gehackt",
             r"kompromittiert",
-            r"zugangsdaten[^.!?\n]{0,40}öffentlich",
+            # A secret made public: "unseren API-Schlüssel in einem öffentlichen GitHub-Repository veröffentlicht".
+            rf"{_SECRET_DE}[^.!?\n]{{0,60}}(?:öffentlich|github|veröffentlicht|geleakt)",
+            rf"(?:github|veröffentlicht|geleakt)[^.!?\n]{{0,60}}{_SECRET_DE}",
+            r"verdächtige[nr]? (?:anmeldung|login|zugriff)\w* (?:aus|von)\b",
+            r"(?:angemeldet|eingeloggt)\b[^!?\n]{0,100}\bdas (?:waren wir|war (?:ich|keiner von uns)) nicht\b",
+            rf"verdächtige[nr]? (?:anmeldung|login|zugriff|aktivität)[^.!?\n]{{0,60}}\b{_SEEN['de']}\b|"
+            rf"\b{_SEEN['de']}\b[^.!?\n]{{0,40}}verdächtige[nr]? (?:anmeldung|login|zugriff|aktivität)",
+            r"ehemalige[rn]? (?:mitarbeiter|kolleg|angestellt)\w*[^.!?\n]{0,60}"
+            r"(?:zugriff|angemeldet|eingeloggt|export)",
         ],
-        "fr": [r"incident de sécurité", r"accès non autorisé", r"piraté", r"compromis", r"fuite"],
-        "es": [r"incidente de seguridad", r"acceso no autorizado", r"hackead", r"comprometid", r"filtra"],
+        "fr": [
+            r"incident de sécurité|violation de données",
+            r"accès non autorisé",
+            r"piraté",
+            r"compromis",
+            r"\bfuit(?:e|é|ée|és|ées)?\b",
+            rf"{_SECRET_FR}[^.!?\n]{{0,60}}(?:public|publique|github|publié)",
+            rf"\b{_SEEN['fr']}\b[^.!?\n]{{0,40}}(?:connexions?|activité|accès) suspect",
+            r"(?:connexions?|accès) suspect\w* (?:depuis|de|d')\b",
+            r"\bsans autorisation\b[^.!?\n]{0,40}\baccè|\baccè\w*[^.!?\n]{0,60}\bsans autorisation",
+            r"ancien (?:employé|salarié|collaborateur)\w*[^.!?\n]{0,60}(?:accès|connecté|export)",
+        ],
+        "es": [
+            r"incidente de seguridad|brecha de (?:seguridad|datos)|violación de datos",
+            r"acceso no autorizado",
+            r"hackead",
+            r"comprometid",
+            # Leaked, not filtered ("¿cómo filtramos las facturas?").
+            rf"filtración|se (?:ha )?filtr(?:ó|ado|aron)|{_SECRET_ES}[^.!?\n]{{0,20}}filtrad",
+            rf"{_SECRET_ES}[^.!?\n]{{0,60}}(?:públic|github|publicad)",
+            rf"(?:publicamos|subimos|expusimos)[^.!?\n]{{0,60}}{_SECRET_ES}",
+            rf"\b{_SEEN['es']}\b[^.!?\n]{{0,40}}(?:inicios? de sesión|actividad|accesos?) sospechos",
+            r"(?:inicios? de sesión|accesos?) sospechos\w* desde\b",
+            r"(?:acced|entr|inici)\w*[^.!?\n]{0,60}\bsin autorización|\bsin autorización[^.!?\n]{0,40}\bacce",
+            r"ex ?emplead\w*[^.!?\n]{0,60}(?:acceso|accedi|entró|export|descarg)",
+        ],
     },
     "outage": {
         "en": [
@@ -89,9 +153,30 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?! (?:all|everything|it'?s|that|green|operational|no(?:thing)?)\b)",
             r"\b(?:haven'?t|hasn'?t|have not|has not) (?:moved|updated)\b",
         ],
-        "de": [r"ausfall", r"ausgefallen", r"nicht erreichbar", r"lädt nicht"],
-        "fr": [r"\bpanne\b", r"indisponible", r"inaccessible", r"ne (?:charge|répond) (?:pas|plus)"],
-        "es": [r"caída", r"no (?:está )?disponible", r"no carga", r"no responde"],
+        "de": [
+            r"ausfall",
+            r"ausgefallen",
+            r"nicht (?:mehr )?erreichbar",
+            r"lädt nicht",
+            r"\bstörung\b",
+            r"antwortet (?:seit [^.!?\n]{0,30})?(?:nicht|gar nicht) mehr",
+        ],
+        "fr": [
+            r"\bpanne\b",
+            r"indisponible",
+            r"inaccessible",
+            r"ne (?:charge|répond) (?:pas|plus)",
+            r"hors (?:service|ligne)",
+        ],
+        "es": [
+            r"caída",
+            r"no (?:está )?disponible",
+            r"no carga",
+            r"no responde",
+            r"fuera de servicio",
+            r"no (?:podemos|puedo|pueden) (?:acceder|entrar)(?: a)? (?:la |el )?"
+            r"(?:plataforma|aplicación|app|api|panel)",
+        ],
     },
     "multi_customer_impact": {
         "en": [
@@ -106,9 +191,25 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
             r"to all (?:of )?our (?:\w+ )?customers",
         ],
-        "de": [r"alle (?:unsere[rn]? )?kunden", r"mehrere kunden", r"für \d+ (?:unserer |unseren )?kunden"],
-        "fr": [r"tous (?:nos )?clients", r"plusieurs clients", r"\d+ (?:de nos )?clients"],
-        "es": [r"todos (?:nuestros )?clientes", r"varios clientes", r"\d+ (?:de nuestros )?clientes"],
+        "de": [
+            r"alle (?:unsere[rn]? )?kunden",
+            r"mehrere kunden",
+            r"für \d+ (?:unserer |unseren )?kunden",
+            # Other tenants of the provider see it too.
+            r"andere (?:firmen|unternehmen|kunden)[^.!?\n]{0,80}(?:auch|ebenfalls|gleiche|selbe)",
+        ],
+        "fr": [
+            r"tous (?:nos )?clients",
+            r"plusieurs clients",
+            r"\d+ (?:de nos )?clients",
+            r"d'autres (?:clients|entreprises|sociétés)[^.!?\n]{0,80}(?:aussi|également|même)",
+        ],
+        "es": [
+            r"todos (?:nuestros )?clientes",
+            r"varios clientes",
+            r"\d+ (?:de nuestros )?clientes",
+            r"otr[oa]s (?:clientes|empresas|compañías)[^.!?\n]{0,80}(?:también|mismo)",
+        ],
     },
     "reproducible": {
         "en": [
@@ -171,7 +272,7 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             # Someone else's outage (their provider, the cloud, the power) is no incident of ours.
             r"\b(?:provider|upstream|isp|aws|azure|gcp|cloud|power|network|internet|carrier)'?s? outage\b",
         ],
-        "de": [rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?ausgefallen"],
+        "de": [rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar)"],
         "fr": [r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)"],
         "es": [r"caída (?:de|en) (?:nuestro|su|un) proveedor"],
     },
@@ -194,11 +295,24 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
         "es": [r"(?:borrad|eliminad)\w*[^.!?\n]{0,20}(?:panel|dashboard)"],
     },
     "security_incident": {
-        # Customers asking whether an email is phishing report a confusing email, not an incident.
-        "en": [r"\b(?:asked|asking|wondering|wonder)\b[^.!?\n]{0,30}\b(?:if|whether)\b[^.!?\n]{0,40}\bphishing\b"],
-        "de": [r"\bgefragt\b[^.!?\n]{0,20}\bob\b[^.!?\n]{0,40}\bphishing\b"],
-        "fr": [r"\bdemandé\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\b(?:phishing|hameçonnage)\b"],
-        "es": [r"\bpreguntad\w*\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\bphishing\b"],
+        # Customers asking whether an email is phishing report a confusing email, not an incident; a policy "in
+        # case of a breach" asked for an audit is a question, not a breach.
+        "en": [
+            r"\b(?:asked|asking|wondering|wonder)\b[^.!?\n]{0,30}\b(?:if|whether)\b[^.!?\n]{0,40}\bphishing\b",
+            r"\b(?:in (?:the )?case of|in the event of|if there (?:is|was|were)) an? (?:data |security )?breach\b",
+        ],
+        "de": [
+            r"\bgefragt\b[^.!?\n]{0,20}\bob\b[^.!?\n]{0,40}\bphishing\b",
+            r"\bim fall(?:e)? (?:eines|einer) (?:datenlecks?|datenpanne|sicherheitsvorfalls?)\b",
+        ],
+        "fr": [
+            r"\bdemandé\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\b(?:phishing|hameçonnage)\b",
+            r"\ben cas (?:de|d') ?(?:fuite|violation|incident)(?: de (?:données|sécurité))?",
+        ],
+        "es": [
+            r"\bpreguntad\w*\b[^.!?\n]{0,20}\bsi\b[^.!?\n]{0,40}\bphishing\b",
+            r"\ben caso de (?:una )?(?:filtración|brecha|violación|incidente)(?: de (?:datos|seguridad))?",
+        ],
     },
 }
 # ... of a data-integrity problem: duplicates in another system of the customer's (its ERP, CRM, accounting) are

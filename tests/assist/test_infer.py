@@ -334,3 +334,58 @@ def test_feature_requests_in_four_languages(text: str, wish: bool) -> None:
     assert (facts["issue_type"].value == "feature_request") is wish
     if wish:
         assert facts["severity"].value == "S4"
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        # A security incident, told in each language: a secret made public, a sign-in that was none of theirs,
+        # suspicious access seen, access without permission, a former employee still inside.
+        ("Someone logged into our admin account last night. We did not do this.", "security_incident"),
+        ("A former employee still has access and exported all our customer data", "security_incident"),
+        (
+            "Ein Kollege hat unseren API-Schlüssel in einem öffentlichen GitHub-Repository veröffentlicht",
+            "security_incident",
+        ),
+        ("Heute Nacht hat sich jemand als unser Admin angemeldet. Das waren wir nicht.", "security_incident"),
+        ("Wir haben verdächtige Anmeldungen in unserem Konto bemerkt", "security_incident"),
+        ("Notre clé API a fuité sur un dépôt public", "security_incident"),
+        ("Un ancien salarié a toujours accès et a exporté nos factures", "security_incident"),
+        ("Publicamos por error nuestra clave de API en un repositorio público", "security_incident"),
+        ("Alguien accedió a nuestra cuenta sin autorización y descargó las facturas", "security_incident"),
+        ("Hemos visto actividad sospechosa en la cuenta", "security_incident"),
+        # Data gone, an outage, other tenants hit too.
+        ("Unsere Rechnungen vom Oktober sind einfach weg", "data_loss"),
+        ("Tous les événements d'hier ont été effacés", "data_loss"),
+        ("Los datos de consumo de ayer se borraron sin que hiciéramos nada", "data_loss"),
+        ("Die API antwortet seit 10 Uhr nicht mehr", "outage"),
+        ("Seit 9 Uhr gibt es eine Störung bei der API", "outage"),
+        ("La plateforme est hors service depuis une heure", "outage"),
+        ("La aplicación está fuera de servicio desde esta mañana", "outage"),
+        ("Andere Firmen haben das gleiche Problem mit der API", "multi_customer_impact"),
+        ("D'autres clients de Tallyport ont le même problème", "multi_customer_impact"),
+        ("Otros clientes de Tallyport tienen el mismo problema", "multi_customer_impact"),
+    ],
+)
+def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None:
+    assert signal in _signals(infer_facts(text, []))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Questions about security, public keys published on purpose, filtering, a policy asked for an audit.
+        "Wo finde ich den öffentlichen Schlüssel für die Webhook-Signatur?",
+        "Quelle est votre politique en cas de fuite de données ? Nous préparons un audit.",
+        "What is your process in case of a data breach? Our auditor asks.",
+        "¿Dónde publican los informes de seguridad y las claves públicas?",
+        "Our SOC 2 auditor asks how you handle suspicious activity on accounts",
+        "¿Cómo filtramos las facturas por cliente en el panel?",
+        "Can you confirm our former employee no longer has a seat? We removed her last week.",
+        # A deletion the customer made on purpose; another system of theirs unreachable.
+        "Wir haben den Kunden gelöscht, wie bekommen wir die Rechnungen trotzdem exportiert?",
+        "Die Snowflake-Synchronisation ist nicht erreichbar, nachdem wir die IP geändert haben",
+    ],
+)
+def test_look_alikes_of_must_escalate_signals_do_not_escalate(text: str) -> None:
+    assert not _signals(infer_facts(text, [])) & {"security_incident", "data_loss", "outage"}
