@@ -77,9 +77,9 @@ class Inferred:
 
 
 def _amount(number: str) -> float:
-    """ "12,600" -> 12600, "1.234,56" -> 1234.56, "1.50" -> 1.5: the last separator followed by two digits (or
-    any separator when both kinds appear) is the decimal point; the others group thousands."""
-    digits = number.replace("'", "")
+    """ "12,600" -> 12600, "1.234,56" -> 1234.56, "6 200,00" -> 6200, "1.50" -> 1.5: the last separator followed
+    by two digits (or any separator when both kinds appear) is the decimal point; the others group thousands."""
+    digits = re.sub(r"['\s]", "", number)
     last = max(digits.rfind(","), digits.rfind("."))
     decimal = last >= 0 and (("," in digits and "." in digits) or len(digits) - last - 1 == 2)
     whole, frac = (digits[:last], digits[last + 1 :]) if decimal else (digits, "")
@@ -265,6 +265,7 @@ def infer_severity(
 
 
 ASKED_ABOUT = {"integration", "account", "bug"}  # areas a how-to question is about
+DISPUTE_STAYS = {"billing", "security", "outage"}  # issue types a disputed amount does not turn into billing
 
 
 def _asks(lowered: str) -> bool:
@@ -320,6 +321,11 @@ def infer_facts(
     amount = infer_dispute_amount(text)
     if amount is not None:
         out["billing_dispute_amount"] = amount
+        # A disputed invoice is billing's, whatever the customer says is wrong with it ("the usage numbers don't
+        # match", "the sync posted it twice"): the billing specialists own it. Not an incident or an outage.
+        if out.get("issue_type") is None or out["issue_type"].value not in DISPUTE_STAYS:
+            why = f"a disputed amount ({amount.source})"
+            out["issue_type"] = Inferred.by("issue_type_keyword", "billing", why)
     issue_type = out["issue_type"].value if "issue_type" in out else None
     severity = infer_severity(found, issue_type, text, amount is not None)
     if severity is not None:

@@ -185,7 +185,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"every one of our customers|everyone is affected|widespread",
             r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
             r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
-            r"\bother (?:startups|companies|customers|tenants|businesses)\b[^.!?\n]{0,100}\b(?:too|as well|also)\b",
+            r"\bother (?:\w+ )?(?:startups|companies|customers|tenants|businesses)\b[^.!?\n]{0,100}\b"
+            r"(?:too|as well|also|the same)\b",
             r"another (?:\w+ )?(?:company|customer)\b[^.!?\n]{0,80}\b(?:same|too|as well)",
             # Their own customers feel it: the fault reaches past this account.
             r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
@@ -522,15 +523,33 @@ DISPUTE_BY_LANGUAGE: dict[str, list[str]] = {
         r"incorrect(?:ly)? (?:invoice|charge|billed|charged)|wrong (?:invoice|amount|charge)",
         r"(?:cancel|void|correct) (?:the|this|that) invoice",
     ],
-    "de": [r"bestreit", r"widerspr", r"erstatt", r"stornier", r"zu viel berechnet|doppelt (?:berechnet|abgebucht)"],
+    "de": [
+        r"bestreit",
+        r"widerspr",
+        r"erstatt",
+        r"stornier",
+        r"reklamier",
+        r"zu viel berechnet|doppelt (?:berechnet|abgebucht)",
+    ],
     "fr": [r"contest", r"rembours", r"factur(?:é|e)e? (?:deux fois|en double|à tort)", r"annul(?:er|ez) la facture"],
-    "es": [r"disput", r"reembols", r"cobrad[oa]s? (?:dos veces|de más)", r"anul(?:ar|en) la factura", r"reclam"],
+    "es": [
+        r"disput",
+        r"impugn",
+        r"reembols",
+        r"cobrad[oa]s? (?:dos veces|de más)",
+        r"anul(?:ar|en) la factura",
+        r"reclam",
+        r"no reconocemos (?:es[ea]|est[ea]|el|la|los|las) (?:cargos?|consumos?|importes?)",
+    ],
 }
 DISPUTE = [p for patterns in DISPUTE_BY_LANGUAGE.values() for p in patterns]
 _CURRENCY = r"[$€£]|usd|eur|gbp|chf|nok|sek|dkk"
+# A number as written in the four languages: "12,400.00", "7.450,00", "1'250.00", and French "6 200,00" (thousands
+# grouped by a space, often a no-break one).
+_NUMBER = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d[\d,.']*\d|\d"
 # An amount with its currency before or after it; a rate ("$3 per million") is a price, not an amount owed.
 MONEY = re.compile(
-    rf"(?:(?P<c1>{_CURRENCY})\s?(?P<n1>\d[\d,.']*\d|\d)|(?P<n2>\d[\d,.']*\d|\d)\s?(?P<c2>{_CURRENCY}|euros?|dollars?)(?![a-z]))"
+    rf"(?:(?P<c1>{_CURRENCY})\s?(?P<n1>{_NUMBER})|(?P<n2>{_NUMBER})\s?(?P<c2>{_CURRENCY}|euros?|dollars?)(?![a-z]))"
     r"(?!\s*(?:per\b|/|an?\s|each\b|pro\b|par\b|por\b))",
     re.IGNORECASE,
 )

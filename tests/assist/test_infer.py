@@ -118,6 +118,11 @@ def test_signals_in_four_languages_and_severity_by_the_matrix_definitions(
         ("Invoice for $184,000; our order form says $144,000. We dispute the $40,000 difference.", 40000),
         ("Rechnung über USD 19,380 erhalten. Bitte stornieren und erstatten Sie den vollen Betrag.", 19380),
         ("Nous contestons la facture de 1.234,56 € reçue hier.", 1234.56),
+        # Thousands grouped by a space, as French writes them (often a no-break one); a Spanish challenge.
+        ("Nous contestons la facture F-889 de 6 200,00 € : ces appels ne sont pas les nôtres.", 6200),
+        ("Nous contestons la facture F-889 de 6\u202f200,00 € : ces appels ne sont pas les nôtres.", 6200),
+        ("Impugnamos la factura 5521 por 9.800,50 EUR, no reconocemos ese consumo.", 9800.5),
+        ("We paid 1 200 invoices last month; please refund the one of 300 €.", 300),
         ("How do refunds work on annual plans?", None),  # a question about disputes names no amount
         ("Our invoice for $900 arrived, thanks!", None),  # an amount without a dispute
     ],
@@ -365,6 +370,7 @@ def test_feature_requests_in_four_languages(text: str, wish: bool) -> None:
         ("Andere Firmen haben das gleiche Problem mit der API", "multi_customer_impact"),
         ("D'autres clients de Tallyport ont le même problème", "multi_customer_impact"),
         ("Otros clientes de Tallyport tienen el mismo problema", "multi_customer_impact"),
+        ("The API returns 503; other Tallyport customers on Twitter say the same", "multi_customer_impact"),
     ],
 )
 def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None:
@@ -389,3 +395,16 @@ def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None
 )
 def test_look_alikes_of_must_escalate_signals_do_not_escalate(text: str) -> None:
     assert not _signals(infer_facts(text, [])) & {"security_incident", "data_loss", "outage"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We dispute the invoice for $7,450; the usage numbers don't match",
+        "Wir widersprechen der Rechnung RE-4471 über 7.450,00 €, die Nutzung stimmt nicht",
+    ],
+)
+def test_a_disputed_invoice_is_billings_whatever_it_says_is_wrong_with_it(text: str) -> None:
+    facts = infer_facts(text, [])
+    assert facts["issue_type"].value == "billing" and facts["billing_dispute_amount"].value == 7450
+    assert infer_facts("Our meter double-counted events in May", [])["issue_type"].value == "data_integrity"
