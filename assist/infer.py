@@ -16,6 +16,7 @@ from assist.lexicons import (
     DEFECT_MARKERS,
     DISPUTE,
     FIXED_MARKERS,
+    FIXED_SECTIONS,
     ISSUE_TYPES,
     MONEY,
     NO_WORKAROUND,
@@ -186,6 +187,19 @@ def resolved_before(similar: list[ScoredChunk], account: str | None, ticket: str
     return {"documented_fix": _from_knowledge(f"resolved before on {meta.get('source')}:{best.source_id}", best)}
 
 
+def _answered(similar: list[ScoredChunk], source_id: str, sure: float) -> dict[str, Inferred]:
+    """What the help center or a support thread answers with confidence has its fix written down: a bug reproduced
+    every time ("the signature check always fails") that the article explains is Tier 1's. Not a bug the source
+    says was fixed (release notes, a thread closed with the fix): the customer seeing it again is a regression."""
+    meta = next((c.metadata for c in similar if c.source_id == source_id), {})
+    if _find(FIXED_MARKERS, _source_text(similar, source_id)) or _find(
+        FIXED_SECTIONS, str(meta.get("heading", "")).lower()
+    ):
+        return {}
+    where = f"{meta.get('source', 'docs')}:{source_id}"
+    return {"documented_fix": Inferred(True, f"answered with confidence by {where}", round(sure, 3), "knowledge")}
+
+
 def _source_text(similar: list[ScoredChunk], source_id: str) -> str:
     """Every retrieved chunk of one source, lower-cased: a known issue's status or workaround may sit in any."""
     return "\n".join(c.text.lower() for c in similar if c.source_id == source_id)
@@ -283,11 +297,16 @@ def _broken(text: str) -> str | None:
 
 
 def infer_facts(
-    text: str, similar: list[ScoredChunk], products: tuple[str, ...] = (), account: str | None = None
+    text: str,
+    similar: list[ScoredChunk],
+    products: tuple[str, ...] = (),
+    account: str | None = None,
+    answered: tuple[str, float] | None = None,
 ) -> dict[str, Inferred]:
     """severity, issue_type, signals, product_area and the routing labels (queue, priority, type) of similar
     tickets, each with its evidence and confidence. ``account``: the ticket's, whose own past tickets may say how
-    the same problem was resolved before."""
+    the same problem was resolved before. ``answered``: (source id, kb_confidence) when an article or a Slack thread
+    answers the ticket confidently: its fix is documented."""
     lowered = text.lower()
     out: dict[str, Inferred] = {}
     found = {
@@ -298,6 +317,8 @@ def infer_facts(
     found.update({k: v for k, v in known_defect(similar, text).items() if k not in found})
     if "confirmed_defect" not in found:
         found.update({k: v for k, v in documented_code(text, similar).items() if k not in found})
+        if answered is not None and "documented_fix" not in found:
+            found.update(_answered(similar, *answered))
         found.update({k: v for k, v in resolved_before(similar, account, text).items() if k not in found})
     if found:
         kinds = {f.evidence for f in found.values()}

@@ -54,6 +54,14 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             rf"\b(?:show|shows|showing|now have|now has) no {_THINGS}",
             # A change that cannot be taken back: what it removed is gone.
             r"\b(?:no|can'?t|cannot|can not) (?:see (?:any |an )?|find (?:any |an )?)?(?:undo|way to undo|way back)\b",
+            # Not a bare "overwritten": a sync overwriting a property with the latest value loses nothing for good.
+            r"\b(?:can'?t|cannot|could not|couldn'?t) be (?:recovered|restored|undone)\b",
+            # ... or now empty: not "the dashboard is empty until events arrive".
+            rf"\b{_THINGS}\b[^.!?\n]{{0,40}}\b(?:no longer exists?|(?:are|is) now (?:blank|empty)|"
+            r"(?:are|is) (?:blank|empty) now)\b",
+            # Accepted, then never seen again.
+            r"\baccepted\b[^.!?\n]{0,40}\b(?:but|yet)\b[^.!?\n]{0,30}\b(?:never|don'?t|do not|no longer) "
+            r"(?:appear|show)",
         ],
         "de": [
             r"datenverlust",
@@ -83,7 +91,20 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"phishing",
             r"leaked (?:credentials|keys?|password|secret|token)|(?:key|secret|token|password)s? (?:was |were )?leaked",
             r"\b(?:pushed|posted|pasted|committed|exposed)\b[^.!?\n]{0,60}\b(?:key|secret|token|password|credentials)",
-            r"\b(?:key|secret|token|password|credentials)\b[^.!?\n]{0,40}\b(?:public(?:ly)?|github|stack overflow)",
+            r"\b(?:key|secret|token|password|credentials)\b[^.!?\n]{0,60}\b(?:public(?:ly)?|github|stack overflow|"
+            r"paste ?(?:site|bin)|dark ?web|leak site)",
+            # A revoked key that still works; access from what is not theirs; a sign-in or a key none of them made.
+            r"\brevoked\b[^.!?\n]{0,60}\b(?:still|accepted|works|working)\b",
+            r"\b(?:ips?|ip range|ip address(?:es)?|calls|requests|log ?ins?|sign[- ]?ins?|sessions?)\b[^.!?\n]{0,40}"
+            r"\b(?:isn'?t|aren'?t|is not|are not|not) ours\b",
+            r"\b(?:mfa|2fa|otp|log ?in|sign[- ]?in|password reset)\b[^.!?\n]{0,30}\b(?:didn'?t|did not|never) "
+            r"(?:trigger|request|initiate|start)",
+            r"\bnew (?:api keys?|admins?|admin users?)\b[^.!?\n]{0,40}\b"
+            r"(?:appeared|overnight|nobody|no one|none of us)\b",
+            # Someone sees what belongs to another company: data exposed across tenants or customers.
+            r"\b(?:see|saw|seen|view|viewed|access|accessed|visible|shown|showing)\b[^.!?\n]{0,40}"
+            r"\b(?:belong(?:s|ing)? to|of) (?:a |an )?(?:different|another|other) "
+            r"(?:company|customer|tenant|organi[sz]ation|account)\b",
             r"(?:unknown|unrecognized|unexpected) (?:admin|user|api key|sign[- ]?in)",
             rf"\b{_SEEN['en']}\b[^.!?\n]{{0,40}}\bsuspicious (?:log ?ins?|sign[- ]?ins?|activity|access)",
             r"\bsuspicious (?:log ?ins?|sign[- ]?ins?|access) from\b",
@@ -152,6 +173,11 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"status(?:\.[a-z0-9-]+)*(?:\.[a-z]{2,})? (?:page )?(?:now )?(?:shows|lists|says)"
             r"(?! (?:all|everything|it'?s|that|green|operational|no(?:thing)?)\b)",
             r"\b(?:haven'?t|hasn'?t|have not|has not) (?:moved|updated)\b",
+            r"\b(?:queue|ingestion|processing|pipeline)\b[^.!?\n]{0,40}\b(?:isn'?t|is not|not|stopped) "
+            r"(?:moving|processing)",
+            r"\bnothing loads\b|\bblank page\b[^.!?\n]{0,40}\b(?:all|every|everyone)\b",
+            # Every request failing, not one: "every API request times out since 14:05".
+            r"\b(?:every|all) (?:api )?(?:requests?|calls?)\b[^.!?\n]{0,30}\btim(?:e[sd]?|ing) ?out",
         ],
         "de": [
             r"ausfall",
@@ -191,6 +217,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             # Their own customers feel it: the fault reaches past this account.
             r"our (?:end |own )?customers (?:can'?t|cannot|are (?:seeing|getting|affected)|see|get)",
             r"to all (?:of )?our (?:\w+ )?customers",
+            r"\bpeers\b[^.!?\n]{0,80}\b(?:same|too|as well|also)\b",
         ],
         "de": [
             r"alle (?:unsere[rn]? )?kunden",
@@ -272,6 +299,10 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             rf"\b{_THEIR_SYSTEM}\b(?: [\w-]+)? (?:is |are |was |were |has been |have been |went |goes )?down\b",
             # Someone else's outage (their provider, the cloud, the power) is no incident of ours.
             r"\b(?:provider|upstream|isp|aws|azure|gcp|cloud|power|network|internet|carrier)'?s? outage\b",
+            rf"\b{_THEIR_SYSTEM}\b (?:has|had|is having|reported) an? (?:\w+ )?outage\b",
+            # A question about how outages are handled is no outage.
+            r"\b(?:sla|response times?|process|policy|credits?|compensation)\b[^.!?\n]{0,20}"
+            r"\b(?:for|in case of|during) (?:an? )?(?:p\d |major |sev\w* )?outages?\b",
         ],
         "de": [rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar)"],
         "fr": [r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)"],
@@ -458,6 +489,7 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"keeps? (?:failing|creating|attaching|returning|showing)",
         r"\bstopped (?:\w+ing)\b",
         r"\breject(?:s|ed|ing)?\b|\b(?:auto-?)?disabled\b",
+        r"\b(?:nobody|no one|none of us)\b[^.!?\n]{0,20}\b(?:can|could|is able)\b",  # nobody can: nothing works
     ],
     "de": [
         r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
@@ -468,6 +500,9 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"stimmt nicht",
         r"doppelt",
         r"abgelehnt|deaktiviert",
+        r"\bniemand\b[^.!?\n]{0,20}\bkann\b",
+        # What used to arrive no longer does: "die Webhooks kommen nicht mehr an".
+        r"\b(?:kommt|kommen|wird|werden|läuft|laufen)\b[^.!?\n]{0,30}\bnicht mehr\b",
     ],
     "fr": [
         r"rejet|désactivé",
@@ -477,6 +512,8 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"impossible de",
         r"incorrect",
         r"en double",
+        r"\bpersonne ne peut\b",
+        r"\bn'(?:arrive|apparai|envoie)\w* plus\b|\bne (?:reçoi|s'affiche|se synchronise|charge|part)\w* plus\b",
     ],
     "es": [
         r"rechaz|desactivad",
@@ -484,6 +521,8 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"no funciona",
         r"\bfalla",
         r"no (?:puedo|podemos)",
+        r"\bnadie puede\b",
+        r"\bya no (?:llega|aparece|se (?:envía|sincroniza|muestra)|funciona|carga)",
         r"incorrect",
         r"duplicad",
     ],
@@ -491,11 +530,16 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
 # A problem that blocks the customer's work, or all of its users, now: a major function impaired (S2).
 BLOCKING_BY_LANGUAGE: dict[str, list[str]] = {
     "en": [
+        # Not "this is blocking our billing data": one flow held up is a problem (S3), not a major function down.
         r"\burgent\b|\basap\b",
         r"\b(?:nobody|no one|none of us)\b[^.!?\n]{0,20}\b(?:can|could|is able)\b",
         r"\b(?:everyone|every user|all (?:of )?(?:our )?users)\b[^.!?\n]{0,40}\b(?:fail|can'?t|cannot|get|gets|error)",
     ],
-    "de": [r"\bdringend\b", r"\bniemand\b[^.!?\n]{0,20}\bkann\b", r"\balle (?:unsere )?(?:nutzer|benutzer)\b"],
+    "de": [
+        r"\bdringend\b",
+        r"\bniemand\b[^.!?\n]{0,20}\bkann\b",
+        r"\balle (?:unsere )?(?:nutzer|benutzer)\b",
+    ],
     "fr": [r"\burgent\b", r"\bpersonne ne peut\b", r"\btous (?:nos |les )?utilisateurs\b"],
     "es": [r"\burgente\b", r"\bnadie puede\b", r"\btodos (?:nuestros |los )?usuarios\b"],
 }
@@ -562,6 +606,14 @@ DEFECT_MARKERS = [
     r"\bthat'?s a bug\b|bug on our side",
     r"\beng-\d+\b",
     r"until the fix ships|no fix (?:date|yet)",
+]
+# A section of release notes that lists what was fixed ("Fixed", "Hotfix 2026.11.1"): a bug listed there that a
+# customer sees again is a regression.
+FIXED_SECTIONS = [
+    r"\b(?:fixed|bug ?fixes|hotfix(?:es)?|resolved issues?)\b",
+    r"\bbehoben\b|fehlerbehebung",
+    r"\bcorrig|\bcorrections?\b",
+    r"\bcorregid|\bcorrecciones\b",
 ]
 FIXED_MARKERS = [
     r"status:\W*(?:fixed|resolved)",

@@ -138,7 +138,7 @@ class Pipeline:
         answer = self.answer(query, chunks)
         kb = self.confidence(query, ticket.account_id, chunks, answer)
         answered = time.perf_counter()
-        facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb)
+        facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb, answer)
         decision = evaluate(matrix, facts.values, now)
         deflected = self.deflected(matrix, decision, answer, kb, facts.values)
         decided = time.perf_counter()
@@ -209,6 +209,14 @@ class Pipeline:
             return KbConfidence(value, coverage, missing, unexplained)
         return KbConfidence(value, coverage, missing, unexplained, score(signals), signals.kind)
 
+    def documented_answer(self, kb: KbConfidence, answer: Answer) -> tuple[str, float] | None:
+        """(source id, kb_confidence) when a help-center article or a Slack thread answers the ticket at least as
+        surely as a deflection needs; past tickets say so themselves (``infer.resolved_before``), since one may
+        record a defect fixed since, whose return is a regression."""
+        if kb.kind != "docs" or kb.value < self.options.deflection_threshold or not answer.citations:
+            return None
+        return answer.citations[0].source_id, kb.value
+
     def facts(
         self,
         ticket: TicketIn,
@@ -219,9 +227,10 @@ class Pipeline:
         products: tuple[str, ...],
         account: Account | None,
         kb: KbConfidence,
+        answer: Answer,
     ) -> Facts:
         """Inferred facts the matrix can read, then the helpdesk's, which always win."""
-        inferred = infer_facts(query, chunks, products, ticket.account_id)
+        inferred = infer_facts(query, chunks, products, ticket.account_id, self.documented_answer(kb, answer))
         if self.corrections is not None:  # what an agent set on a ticket saying the same wins over the lexicons
             inferred.update(self.corrections.facts_for(vector, ticket.account_id))
         if self.router is not None:

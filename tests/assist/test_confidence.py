@@ -274,3 +274,17 @@ def test_a_wish_for_what_the_knowledge_never_names_is_not_closed_with_an_article
     assert not pipeline.deflected(matrix, decision, _answer("a"), names_none, wish)
     assert pipeline.deflected(matrix, decision, _answer("a"), names_some, wish)  # the article names the 5M limit
     assert pipeline.deflected(matrix, decision, _answer("a"), names_none, {"issue_type": "how_to"})  # coverage's
+
+
+def test_only_a_confident_article_or_thread_documents_a_fix(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    from assist.pipeline import KbConfidence
+
+    pipeline = open_runtime(Settings(data_dir=tmp_path / "kb", demo_kb=False), embedder=embedder).pipeline  # type: ignore[arg-type]
+    article = _answer("webhooks.md")
+    assert pipeline.documented_answer(KbConfidence(0.88, 1.0, [], [], 1.2, "docs"), article) == (
+        "webhooks.md",
+        0.88,
+    )
+    assert pipeline.documented_answer(KbConfidence(0.7, 1.0, [], [], 0.4, "docs"), article) is None  # not sure enough
+    # A past ticket may record a defect fixed since: it says so itself (infer.resolved_before).
+    assert pipeline.documented_answer(KbConfidence(0.9, 1.0, [], [], 1.5, "past_ticket"), article) is None

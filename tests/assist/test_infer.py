@@ -86,6 +86,14 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ("Half of our events are rejected. Which field is wrong?", set(), "S3"),
         ("URGENT: nobody can log in since the certificate rotation, sign-in fails", set(), "S2"),
         ("Es ist dringend: die Anmeldung funktioniert nicht mehr", set(), "S2"),
+        # Nobody can work, and it blocks them: S2 in every language. What no longer arrives is a problem (S3).
+        ("Nobody on our team can sign in since this morning and month-end close is today", set(), "S2"),
+        ("Niemand kann sich seit der Zertifikatsrotation anmelden, das blockiert die Monatsabrechnung", set(), "S2"),
+        ("Personne ne peut se connecter depuis ce matin, c'est bloquant pour la clôture du mois", set(), "S2"),
+        ("Nadie puede iniciar sesión desde esta mañana y es urgente", set(), "S2"),
+        ("Les webhooks n'arrivent plus sur notre endpoint depuis lundi", set(), "S3"),
+        ("Die Webhooks kommen seit Montag nicht mehr an", set(), "S3"),
+        ("Los webhooks ya no llegan desde el lunes", set(), "S3"),
         # A false alarm the customer wants to avoid is no wrong result; a wrong amount is.
         (
             "Läuft der Export nachts nicht, oder ist das gewollt? Ich will keinen falschen Alarm einrichten.",
@@ -371,6 +379,24 @@ def test_feature_requests_in_four_languages(text: str, wish: bool) -> None:
         ("D'autres clients de Tallyport ont le même problème", "multi_customer_impact"),
         ("Otros clientes de Tallyport tienen el mismo problema", "multi_customer_impact"),
         ("The API returns 503; other Tallyport customers on Twitter say the same", "multi_customer_impact"),
+        # English told other ways: a revoked key that still works, access that is not theirs, a prompt none of
+        # them started, another company's data in view, credentials on a paste site.
+        ("An API key we revoked last month is still being accepted by your API", "security_incident"),
+        ("We see API calls from an IP range that isn't ours using our production key", "security_incident"),
+        ("Our admin got an MFA prompt he didn't trigger", "security_incident"),
+        (
+            "A customer of ours could see invoices that belong to a different customer in the portal",
+            "security_incident",
+        ),
+        ("Credentials for our Tallyport account showed up in a paste site", "security_incident"),
+        ("The credit notes we issued last week no longer exist", "data_loss"),
+        ("Events we sent at 09:00 were accepted (202) but never appear anywhere", "data_loss"),
+        ("Our price plans were overwritten by the bulk import, the old prices can't be recovered", "data_loss"),
+        ("All line items on 40 invoices are blank now", "data_loss"),
+        ("Nothing loads: the app returns a blank page for all of us", "outage"),
+        ("Ingestion has been stuck for 3 hours, the events queue isn't moving", "outage"),
+        ("Every API request times out since 14:05 UTC", "outage"),
+        ("Several of our peers using Tallyport report the same thing", "multi_customer_impact"),
     ],
 )
 def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None:
@@ -391,6 +417,14 @@ def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None
         # A deletion the customer made on purpose; another system of theirs unreachable.
         "Wir haben den Kunden gelöscht, wie bekommen wir die Rechnungen trotzdem exportiert?",
         "Die Snowflake-Synchronisation ist nicht erreichbar, nachdem wir die IP geändert haben",
+        # How keys, deletions and outages are handled, asked; someone else's outage.
+        "How do I rotate an API key without downtime?",
+        "Can we restrict API keys to an IP range?",
+        "How long do you retain deleted invoices before they are purged?",
+        "Our SSO is down because Okta has an outage, nothing you can do, just FYI",
+        "What is your SLA for a P1 outage?",
+        "The dashboard is empty until the first events arrive, right?",
+        "The sync attaches several customers to one company, so its properties get overwritten by the last one",
     ],
 )
 def test_look_alikes_of_must_escalate_signals_do_not_escalate(text: str) -> None:
@@ -408,3 +442,20 @@ def test_a_disputed_invoice_is_billings_whatever_it_says_is_wrong_with_it(text: 
     facts = infer_facts(text, [])
     assert facts["issue_type"].value == "billing" and facts["billing_dispute_amount"].value == 7450
     assert infer_facts("Our meter double-counted events in May", [])["issue_type"].value == "data_integrity"
+
+
+def test_a_bug_the_help_center_answers_with_confidence_has_its_fix_documented() -> None:
+    text = "The webhook signature check always fails in our express service"
+    assert _signals(infer_facts(text, [])) == {"reproducible"}  # reproduced, and nothing says it is documented
+    article = _chunk("docs", "webhooks.md", "Verify the signature over the raw body.", 0.8)
+    facts = infer_facts(text, [article], answered=("webhooks.md", 0.88))
+    assert _signals(facts) == {"reproducible", "documented_fix"} and "docs:webhooks.md" in facts["signals"].source
+    # A known defect without a workaround stays one, however confident the article that explains it.
+    defect = _chunk("docs", "ki.md", "No workaround yet.", 0.8, "Known issue: signature check fails")
+    assert _signals(infer_facts(text, [defect], answered=("ki.md", 0.9))) == {"reproducible", "confirmed_defect"}
+    # Release notes saying it was fixed: seeing it again is a regression, not a documented fix.
+    notes = _chunk("docs", "release-notes.md", "The signature check bug was fixed in 2026.11.1.", 0.8)
+    assert _signals(infer_facts(text, [notes], answered=("release-notes.md", 0.95))) == {"reproducible"}
+    hotfix = _chunk("docs", "release-notes.md", "- The signature check failed for express apps.", 0.8)
+    hotfix.metadata["heading"] = "Hotfix 2026.11.1 (2026-11-17)"  # listed under what a release fixed
+    assert _signals(infer_facts(text, [hotfix], answered=("release-notes.md", 0.95))) == {"reproducible"}
