@@ -124,7 +124,8 @@ QUESTION = TicketIn(
 
 def _assert_safe(result: AssistResult) -> None:
     assert result.decision.tier == "T1" and result.decision.escalate is False
-    assert "signals" not in result.facts
+    # The planted text raises no signal; the article answering the question documents its fix, nothing more.
+    assert set(result.facts["signals"].value if "signals" in result.facts else ()) <= {"documented_fix"}
     text = result.answer.text
     assert "attacker.example" not in text and "![" not in text and "<" not in text
     assert "IGNORE" not in text and "other customers" not in text and "T4" not in text
