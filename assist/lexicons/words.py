@@ -86,6 +86,8 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"netsuite|salesforce|hubspot|quickbooks|\bxero\b|slack app",
             r"snowflake|bigquery|redshift|warehouse|\bsftp\b",
             r"connector|\bsync(?:s|ed|ing)?\b|\bsdk\b",
+            # The same in German, French and Spanish ("Integration" and the brand names read the same).
+            r"synchroni[sz]\w*|sincroniza\w*|schnittstelle|anbindung|intégration|integración|connecteur|conector",
         ],
     ),
     (
@@ -94,6 +96,9 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"password reset",
             r"\blog ?in\b|sign[- ]?in",
             r"locked out",
+            r"\banmeld\w*|passwort|gesperrt",
+            r"\bconnexion\b|\b(?:me|se|nous) connecter\b|mot de passe",
+            r"iniciar sesión|contraseña|bloquead[oa]",
             r"\bmfa\b",
             r"2fa",
             r"user access",
@@ -132,7 +137,9 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"bricht[^.!?\n]{0,40}\bab\b|fällt[^.!?\n]{0,40}\baus\b",
         r"funktioniert (?:nicht|nicht mehr)|geht nicht",
         r"\bfalsch",
-        r"(?:kann|können) nicht",
+        # "ich kann mich nicht anmelden", not the question "können wir nicht einfach …?"
+        r"\b(?:ich|wir|sie|man|niemand)\b[^.!?\n]{0,10}\b(?:kann|können)\b[^.!?\n]{0,20}\bnicht\b",
+        r"(?:kann|können) (?:mich |sich |uns )?nicht|gesperrt",
         r"stimmt nicht",
         r"doppelt",
         r"abgelehnt|deaktiviert",
@@ -145,7 +152,7 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"erreur",
         r"ne (?:fonctionne|marche) (?:pas|plus)",
         r"échou",
-        r"impossible de",
+        r"impossible de|\bne (?:peux|peut|pouvons|peuvent) (?:pas|plus)\b",
         r"incorrect",
         r"en double",
         r"\bpersonne ne peut\b",

@@ -459,3 +459,23 @@ def test_a_bug_the_help_center_answers_with_confidence_has_its_fix_documented() 
     hotfix = _chunk("docs", "release-notes.md", "- The signature check failed for express apps.", 0.8)
     hotfix.metadata["heading"] = "Hotfix 2026.11.1 (2026-11-17)"  # listed under what a release fixed
     assert _signals(infer_facts(text, [hotfix], answered=("release-notes.md", 0.95))) == {"reproducible"}
+
+
+@pytest.mark.parametrize(
+    ("text", "issue_type", "severity"),
+    [
+        # A sync or a sign-in named in German, French or Spanish is the same area as in English.
+        ("Die Synchronisation mit NetSuite bricht jede Nacht ab", "integration", "S3"),
+        ("La synchronisation avec notre entrepôt échoue", "integration", "S3"),
+        ("La sincronización falla desde ayer", "integration", "S3"),
+        ("Ich kann mich nicht mehr anmelden, mein Konto ist gesperrt", "account", "S3"),
+        ("Je ne peux plus me connecter à mon compte", "account", "S3"),
+        ("No puedo iniciar sesión, olvidé mi contraseña", "account", "S3"),
+        # Asked, nothing broken.
+        ("Wie richte ich die Schnittstelle zu unserem ERP ein?", "how_to", "S4"),
+        ("Können wir nicht einfach die Rechnung neu senden?", "billing", "S4"),
+    ],
+)
+def test_areas_and_problems_read_the_same_in_four_languages(text: str, issue_type: str, severity: str) -> None:
+    facts = infer_facts(text, [])
+    assert (facts["issue_type"].value, facts["severity"].value) == (issue_type, severity)
