@@ -178,11 +178,7 @@ BLOCKING_BY_LANGUAGE: dict[str, list[str]] = {
         r"\b(?:nobody|no one|none of us)\b[^.!?\n]{0,20}\b(?:can|could|is able)\b",
         r"\b(?:everyone|every user|all (?:of )?(?:our )?users)\b[^.!?\n]{0,40}\b(?:fail|can'?t|cannot|get|gets|error)",
     ],
-    "de": [
-        r"\bdringend\b",
-        r"\bniemand\b[^.!?\n]{0,20}\bkann\b",
-        r"\balle (?:unsere )?(?:nutzer|benutzer)\b",
-    ],
+    "de": [r"\bdringend\b", r"\bniemand\b[^.!?\n]{0,20}\bkann\b", r"\balle (?:unsere )?(?:nutzer|benutzer)\b"],
     "fr": [r"\burgent\b", r"\bpersonne ne peut\b", r"\btous (?:nos |les )?utilisateurs\b"],
     "es": [r"\burgente\b", r"\bnadie puede\b", r"\btodos (?:nuestros |los )?usuarios\b"],
 }
