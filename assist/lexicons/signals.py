@@ -24,12 +24,13 @@ _THINGS = (
 _SECRET_DE = r"(?:api-?schlüssel|geheime[nr]? schlüssel|token|passwort|kennwort|zugangsdaten|secret)"
 _SECRET_FR = r"(?:cl[ée]f? (?:d'?)?api|clé secrète|jeton|token|mot de passe|identifiants|secret)"
 _SECRET_ES = r"(?:claves? (?:de )?api|clave secreta|token|contraseña|credenciales|secreto)"
-# Someone saw it happen, not a question about how it is handled.
+# Someone saw it happen, not a question about how it is handled: perception verbs and "there were", not "we have"
+# ("we have a question about suspicious activity").
 _SEEN = {
-    "en": r"(?:noticed|seeing|seen|saw|detected|found|spotted|there (?:is|are|was|were)|we (?:have|had|got))",
-    "de": r"(?:bemerkt|festgestellt|gesehen|entdeckt|gefunden|gibt es|hatten|haben)",
-    "fr": r"(?:remarqué|constaté|détecté|vu|repéré|trouvé|avons|il y a)",
-    "es": r"(?:visto|detectado|notado|encontrado|vimos|detectamos|notamos|tenemos|hay)",
+    "en": r"(?:noticed|seeing|seen|saw|detected|found|spotted|there (?:was|were|have been))",
+    "de": r"(?:bemerkt|festgestellt|gesehen|entdeckt|gefunden|gab es)",
+    "fr": r"(?:remarqué|constaté|détecté|vu|repéré|trouvé|il y a eu)",
+    "es": r"(?:visto|detectado|notado|encontrado|vimos|detectamos|notamos|hubo)",
 }
 
 # signal -> language -> patterns over the lower-cased text. A support lead extends these per language; each hit

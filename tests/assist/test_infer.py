@@ -412,6 +412,9 @@ def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None
         "What is your process in case of a data breach? Our auditor asks.",
         "¿Dónde publican los informes de seguridad y las claves públicas?",
         "Our SOC 2 auditor asks how you handle suspicious activity on accounts",
+        "We have a question about suspicious logins: do you alert admins?",
+        "Wir haben eine Frage zu verdächtigen Anmeldungen: informieren Sie die Admins?",
+        "Tenemos una pregunta sobre actividad sospechosa en las cuentas",
         "¿Cómo filtramos las facturas por cliente en el panel?",
         "Can you confirm our former employee no longer has a seat? We removed her last week.",
         # A deletion the customer made on purpose; another system of theirs unreachable.
