@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assist.answer import Answer
-from assist.retrieval import ScoredChunk, documented_codes, words
+from assist.retrieval import ScoredChunk, documented_codes, source_text, words
 from ingest.documents import is_ticket_source
 
 
@@ -77,7 +77,7 @@ def term_coverage(terms: list[str], chunks: list[ScoredChunk], answer: Answer) -
     mention, and the ones they do not. A question that names nothing specific is fully covered."""
     if not answer.citations:
         return 0.0, list(terms)
-    seen = words(_cited_text(chunks, answer))
+    seen = words(source_text(chunks, answer.citations[0].source_id))
     missing = [t for t in terms if t not in seen]
     return (1.0 - len(missing) / len(terms) if terms else 1.0), missing
 
@@ -97,13 +97,8 @@ def unexplained_codes(query: str, chunks: list[ScoredChunk], answer: Answer) -> 
     if not answer.citations or knowledge_kind(answer.citations[0].source) != "past_ticket":
         return []
     codes = documented_codes(query, chunks)
-    cited = _cited_text(chunks, answer).lower()
+    cited = source_text(chunks, answer.citations[0].source_id)
     return [] if not codes or any(c in cited for c in codes) else [c.upper() for c in codes]
-
-
-def _cited_text(chunks: list[ScoredChunk], answer: Answer) -> str:
-    top = answer.citations[0].source_id
-    return "\n".join(c.text for c in chunks if c.source_id == top)
 
 
 def margin(chunks: list[ScoredChunk], top: str, similarity: float, neighbours: int = 5) -> float:

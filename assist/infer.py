@@ -26,7 +26,7 @@ from assist.lexicons import (
     SIGNALS,
     WORKAROUND_MARKERS,
 )
-from assist.retrieval import ScoredChunk, documented_codes, error_codes
+from assist.retrieval import ScoredChunk, documented_codes, error_codes, source_text
 from ingest.documents import is_ticket_source
 
 DEFECT_SIMILARITY = 0.5  # a chunk this close to the ticket describes the same problem
@@ -127,7 +127,7 @@ def documented_code(text: str, similar: list[ScoredChunk]) -> dict[str, Inferred
         if chunk.similarity is None or chunk.similarity < DEFECT_SIMILARITY:
             continue
         found = sorted(c for c in codes if c in chunk.text.lower())
-        source = _source_text(similar, chunk.source_id)
+        source = source_text(similar, chunk.source_id)
         if found and _find(DEFECT_MARKERS, source) and _find(FIXED_MARKERS, source):
             continue  # a known issue explained the code and was fixed since: this ticket says it is back
         if found:
@@ -156,7 +156,7 @@ def known_defect(similar: list[ScoredChunk], text: str = "") -> dict[str, Inferr
     for c in [best, *quoting, *near]:
         chosen.setdefault(c.source_id, c)
     first = len({c.source_id for c in [best, *quoting]})
-    found = [_defect_in(c, _source_text(similar, sid)) for sid, c in chosen.items()]
+    found = [_defect_in(c, source_text(similar, sid)) for sid, c in chosen.items()]
     fixes = [f for f in found if "documented_fix" in f]
     # A defect without a workaround is read only from the closest chunk and those quoting the ticket's code.
     return fixes[0] if fixes else next((f for f in found[:first] if f), {})
@@ -178,7 +178,7 @@ def resolved_before(similar: list[ScoredChunk], account: str | None, ticket: str
         or (best.similarity or 0.0) < SAME_PROBLEM_SIMILARITY
     ):
         return {}
-    text = _source_text(similar, best.source_id)
+    text = source_text(similar, best.source_id)
     if _find(FIXED_MARKERS, text) or _find(DEFECT_MARKERS, text):
         return {}
     codes = documented_codes(ticket, similar)
@@ -192,17 +192,11 @@ def _answered(similar: list[ScoredChunk], source_id: str, sure: float) -> dict[s
     every time ("the signature check always fails") that the article explains is Tier 1's. Not a bug the source
     says was fixed (release notes, a thread closed with the fix): the customer seeing it again is a regression."""
     meta = next((c.metadata for c in similar if c.source_id == source_id), {})
-    if _find(FIXED_MARKERS, _source_text(similar, source_id)) or _find(
-        FIXED_SECTIONS, str(meta.get("heading", "")).lower()
-    ):
+    fixed_section = _find(FIXED_SECTIONS, str(meta.get("heading", "")).lower())
+    if fixed_section or _find(FIXED_MARKERS, source_text(similar, source_id)):
         return {}
     where = f"{meta.get('source', 'docs')}:{source_id}"
     return {"documented_fix": Inferred(True, f"answered with confidence by {where}", round(sure, 3), "knowledge")}
-
-
-def _source_text(similar: list[ScoredChunk], source_id: str) -> str:
-    """Every retrieved chunk of one source, lower-cased: a known issue's status or workaround may sit in any."""
-    return "\n".join(c.text.lower() for c in similar if c.source_id == source_id)
 
 
 def _from_knowledge(why: str, chunk: ScoredChunk) -> Inferred:

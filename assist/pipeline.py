@@ -89,8 +89,8 @@ class KbConfidence:
             codes = ", ".join(self.unexplained)
             why += f"; held at {UNEXPLAINED_CODE_CAP}: the cited source never names {codes}, which the ticket quotes"
         if self.missing:
-            missing = self.missing
-            why += f"; the cited source does not mention {', '.join(missing[:5])}" + ("…" if len(missing) > 5 else "")
+            more = "…" if len(self.missing) > 5 else ""
+            why += f"; the cited source does not mention {', '.join(self.missing[:5])}{more}"
         return why
 
 

@@ -127,6 +127,12 @@ def words(text: str) -> set[str]:
     return {t.lower() for t in _TOKEN.findall(text)}
 
 
+def source_text(chunks: list[ScoredChunk], source_id: str) -> str:
+    """Every retrieved chunk of one source, lower-cased: what it says may sit in any of them (a known issue's
+    status, a workaround, the error code it explains)."""
+    return "\n".join(c.text.lower() for c in chunks if c.source_id == source_id)
+
+
 # "TP-4012"; not a piece of an invoice number ("VG-2026-1311", "INV-NO-20931") or of a file name ("gw-ca-2026.pem")
 _ERROR_CODE = re.compile(r"(?<![-./])\b[a-z]{2,4}-\d{3,5}\b(?![-/.]\d)")
 
