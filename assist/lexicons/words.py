@@ -116,6 +116,12 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
 
 
 # Something is not working (severity S3 at least), and a question or a wish (S4), in each language.
+# What a billing product sends or keeps fresh, and what it means for it to have come (English problem words).
+_FLOWING = r"(?:webhooks?|events?|e-?mails?|invoices?|data|updates?|usage|deliveries|syncs?|exports?|reports?)"
+_ARRIVED_EN = (
+    r"(?:received|got(?:ten)?|arrived?|updated|refreshed|synced|delivered|showed up|shown up|come through|"
+    r"came through|receive|update|sync|show up|get\b(?! (?:how|what|why|it\b|the (?:point|idea))))\b"
+)
 PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
     "en": [
         r"\berrors?\b",
@@ -131,6 +137,14 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\bstopped (?:\w+ing)\b",
         r"\breject(?:s|ed|ing)?\b|\b(?:auto-?)?disabled\b",
         r"\b(?:nobody|no one|none of us)\b[^.!?\n]{0,20}\b(?:can|could|is able)\b",  # nobody can: nothing works
+        # What used to arrive or update no longer does, however the customer ends ("anything on your side?").
+        rf"\b(?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|wasn'?t|weren'?t|was not|were not)"
+        rf"(?: been)? (?:yet )?{_ARRIVED_EN}",
+        r"\b(?:not|no longer|stopped) (?:arriving|updating|refreshing|syncing|showing up|coming through)\b",
+        r"\bno longer (?:arrives?|updates?|refreshes|syncs?|shows? up|appears?|comes? through)\b",
+        rf"\bno (?:new |more )?(?:\w+ )?{_FLOWING}\b[^.!?\n]{{0,40}}\b(?:since|for (?:over |about |almost |more "
+        r"than |the (?:last|past) )?(?:an?|\d+|two|three|several) (?:hours?|minutes?|mins?|days?))\b",
+        r"\bstale\b",
     ],
     "de": [
         r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
@@ -146,6 +160,9 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\bniemand\b[^.!?\n]{0,20}\bkann\b",
         # What used to arrive no longer does: "die Webhooks kommen nicht mehr an".
         r"\b(?:kommt|kommen|wird|werden|läuft|laufen)\b[^.!?\n]{0,30}\bnicht mehr\b",
+        r"\b(?:erhalten|bekommen|empfangen|sehen)\b[^.!?\n]{0,30}\bkeine\b[^.!?\n]{0,40}\bmehr\b",
+        r"\bnicht (?:mehr )?(?:angekommen|eingegangen|zugestellt|geliefert|aktualisiert|synchronisiert|angezeigt)",
+        r"\bveraltet",
     ],
     "fr": [
         r"rejet|désactivé",
@@ -156,7 +173,9 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"incorrect",
         r"en double",
         r"\bpersonne ne peut\b",
-        r"\bn'(?:arrive|apparai|envoie)\w* plus\b|\bne (?:reçoi|s'affiche|se synchronise|charge|part)\w* plus\b",
+        r"\bn'(?:arrive|apparai|envoie)\w* plus\b|\bne (?:reçoi|recev|s'affiche|se synchronise|charge|part)\w* plus\b",
+        r"\bne (?:sont|est) plus (?:mis|synchronis|envoy|livr|affich)",
+        r"\bn'(?:est|sont) pas (?:arriv|parvenu|mis à jour)",
     ],
     "es": [
         r"rechaz|desactivad",
@@ -166,6 +185,7 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"no (?:puedo|podemos)",
         r"\bnadie puede\b",
         r"\bya no (?:llega|aparece|se (?:envía|sincroniza|muestra)|funciona|carga)",
+        r"\bno (?:hemos |han )?recib\w*|\bno (?:ha |han )?lleg\w*|\bno se (?:han )?(?:actualiz|sincroniz)\w*",
         r"incorrect",
         r"duplicad",
     ],
