@@ -58,6 +58,10 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             # Accepted, then never seen again.
             r"\baccepted\b[^.!?\n]{0,40}\b(?:but|yet)\b[^.!?\n]{0,30}\b(?:never|don'?t|do not|no longer) "
             r"(?:appear|show)",
+            r"\baccepted (?:events?|usage|data|batch(?:es)?)\b[^.!?\n]{0,30}"
+            r"\b(?:not|never|aren'?t|isn'?t|don'?t|do not) (?:show|appear|count|visible)",
+            r"\b(?:not|never|stopped) (?:showing|appearing|updating|counted)\b[^.!?\n]{0,80}"
+            r"\b(?:although|though|but|yet)\b[^.!?\n]{0,60}\baccepted\b",
         ],
         "de": [
             r"datenverlust",

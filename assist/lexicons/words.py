@@ -115,13 +115,14 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
 ]
 
 
-# Something is not working (severity S3 at least), and a question or a wish (S4), in each language.
 # What a billing product sends or keeps fresh, and what it means for it to have come (English problem words).
 _FLOWING = r"(?:webhooks?|events?|e-?mails?|invoices?|data|updates?|usage|deliveries|syncs?|exports?|reports?)"
 _ARRIVED_EN = (
     r"(?:received|got(?:ten)?|arrived?|updated|refreshed|synced|delivered|showed up|shown up|come through|"
     r"came through|receive|update|sync|show up|get\b(?! (?:how|what|why|it\b|the (?:point|idea))))\b"
 )
+
+# Something is not working (severity S3 at least), and a question or a wish (S4), in each language.
 PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
     "en": [
         r"\berrors?\b",
@@ -145,6 +146,16 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         rf"\bno (?:new |more )?(?:\w+ )?{_FLOWING}\b[^.!?\n]{{0,40}}\b(?:since|for (?:over |about |almost |more "
         r"than |the (?:last|past) )?(?:an?|\d+|two|three|several) (?:hours?|minutes?|mins?|days?))\b",
         r"\bstale\b",
+        # A meter that counted more or less than happened: the numbers are wrong, however politely it is put.
+        r"\bover-?(?:bill|charg|count)(?:ed|ing)\b|double[- ]count|counted twice",
+        r"\b(?:higher|lower) than (?:our (?:own )?(?:counts?|numbers|logs|records)|expected|it should)",
+        # Sent or counted more often than once: not "we send events 3 times a day".
+        r"\b(?:fir(?:es|ed|ing)|sen[dt]s?|sending|receiv(?:e|ed|ing)|get|gets|got|posted|created|charged|triggered|"
+        r"billed|counted)\b[^.!?\n]{0,40}\b(?:multiple|several|many|\d+(?:-\d+)?|two|three) times\b"
+        r"(?! (?:a|an|per|each|every) )|\b(?:received|sent|charged|created|posted|fired|finali[sz]ed|billed) twice\b",
+        # Shown in place of the right value ("shows € instead of CHF"); a client that crawls.
+        r"\b(?:shows?|showing|displays?|says|lists?|appears?|looks like)\b[^.!?\n]{0,80}\binstead of\b",
+        r"\bcrawling\b|\b(?:very|really|extremely|painfully) slow\b",
     ],
     "de": [
         r"fehler|fehlgeschlagen|schlägt[^.!?\n]{0,40}\bfehl\b",
@@ -163,6 +174,8 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\b(?:erhalten|bekommen|empfangen|sehen)\b[^.!?\n]{0,30}\bkeine\b[^.!?\n]{0,40}\bmehr\b",
         r"\bnicht (?:mehr )?(?:angekommen|eingegangen|zugestellt|geliefert|aktualisiert|synchronisiert|angezeigt)",
         r"\bveraltet",
+        r"\bmehrfach\b|\bmehrmals\b",
+        r"\b(?:zeigt|zeigen|steht|stehen|erscheint|erscheinen)\b[^.!?\n]{0,80}\b(?:statt|anstatt|anstelle)\b",
     ],
     "fr": [
         r"rejet|désactivé",
@@ -176,6 +189,8 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\bn'(?:arrive|apparai|envoie)\w* plus\b|\bne (?:reçoi|recev|s'affiche|se synchronise|charge|part)\w* plus\b",
         r"\bne (?:sont|est) plus (?:mis|synchronis|envoy|livr|affich)",
         r"\bn'(?:est|sont) pas (?:arriv|parvenu|mis à jour)",
+        r"\b(?:reçu|reçoi\w*|recev\w*|arriv\w*|envoy\w*|factur\w*)\b[^.!?\n]{0,40}\bplusieurs fois\b",
+        r"\b(?:affiche|affichent|indique|indiquent|montre|montrent)\b[^.!?\n]{0,80}\bau lieu de\b",
     ],
     "es": [
         r"rechaz|desactivad",
@@ -186,6 +201,8 @@ PROBLEM_BY_LANGUAGE: dict[str, list[str]] = {
         r"\bnadie puede\b",
         r"\bya no (?:llega|aparece|se (?:envía|sincroniza|muestra)|funciona|carga)",
         r"\bno (?:hemos |han )?recib\w*|\bno (?:ha |han )?lleg\w*|\bno se (?:han )?(?:actualiz|sincroniz)\w*",
+        r"\b(?:recib\w*|lleg\w*|env\w*|cobr\w*|factur\w*)\b[^.!?\n]{0,40}\bvarias veces\b",
+        r"\b(?:muestra|muestran|aparece|aparecen|indica|indican)\b[^.!?\n]{0,80}\b(?:en lugar de|en vez de)\b",
         r"incorrect",
         r"duplicad",
     ],

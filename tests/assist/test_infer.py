@@ -117,6 +117,39 @@ def test_inferred_issue_type_and_signals(text: str, issue_type: str | None, sign
         ("Sync\n\nWie oft werden die Snowflake-Tabellen aktualisiert?", set(), "S4"),
         ("Sync\n\nÀ quelle fréquence les tables Snowflake sont-elles mises à jour ?", set(), "S4"),
         ("Sync\n\n¿Cada cuánto se actualizan las tablas de Snowflake?", set(), "S4"),
+        # Sent more often than once, shown in place of the right value, or crawling: a problem, in each language.
+        ("threshold webhook firing multiple times\n\nSome customers get our email 5-6 times. Why?", set(), "S3"),
+        ("Webhook\n\nWe send usage events 3 times a day. Which endpoint should we use?", set(), "S4"),
+        ("Der Webhook kommt mehrfach\n\nWir erhalten invoice.paid mehrmals. Warum?", set(), "S3"),
+        ("Le webhook arrive plusieurs fois\n\nNous recevons invoice.paid plusieurs fois. Pourquoi ?", set(), "S3"),
+        ("El webhook llega varias veces\n\nRecibimos invoice.paid varias veces. ¿Por qué?", set(), "S3"),
+        (
+            "PDF period\n\nInvoice PDFs show the period as 31/07 16:00 – 31/08 15:59 instead of 1–31 August.",
+            set(),
+            "S3",
+        ),
+        ("PDF\n\nDie PDFs zeigen das Datum in UTC statt in unserer Zeitzone.", set(), "S3"),
+        ("PDF\n\nLes PDF affichent la période en UTC au lieu de notre fuseau horaire.", set(), "S3"),
+        ("PDF\n\nLos PDF muestran el periodo en UTC en lugar de nuestra zona horaria.", set(), "S3"),
+        ("OIDC\n\nCan we use OIDC instead of SAML for sign-in?", set(), "S4"),
+        (
+            "API client crawling\n\nSince Tuesday every call takes 4 seconds, our nightly job runs for hours.",
+            set(),
+            "S3",
+        ),
+        # Accepted, yet not there: usage at risk (data loss), however it is said.
+        (
+            "Accepted events not showing for one customer\n\nUsage stopped updating yesterday although our "
+            "collector gets accepted for every batch.",
+            {"data_loss"},
+            "S1",
+        ),
+        # A meter that counts more than happened is a problem, even asked about politely.
+        (
+            "active_seats over-billed on October invoices\n\nThey are 6-9% higher than our own counts. Can you check?",
+            set(),
+            "S3",
+        ),
         # A false alarm the customer wants to avoid is no wrong result; a wrong amount is.
         (
             "Läuft der Export nachts nicht, oder ist das gewollt? Ich will keinen falschen Alarm einrichten.",
