@@ -10,7 +10,9 @@ BREACH = r"(?<!sla )\bbreach(?:ed|es)?\b(?! of (?:contract|the contract|sla|the 
 # asked about ("multiple vulnerabilities in Java affect …, I need details"), is a question about an advisory.
 VULNERABILITY_FOUND = (
     r"\b(?:found|discovered|report(?:ing|ed)?|exploit(?:ed|ing)?|disclos(?:e|ed|ing))\b[^.!?\n]{0,60}\bvulnerab|"
-    r"\bvulnerab\w*\b[^.!?\n]{0,60}\b(?:exploited|being exploited|in the wild|was used|were used)\b"
+    r"\bvulnerab\w*\b[^.!?\n]{0,60}\b(?:exploited|being exploited|in the wild|was used|were used)\b|"
+    # ... or that someone suspects in the product itself ("might be vulnerable to reflected XSS via a query param")
+    r"\b(?:might|may|could|seems to|appears to) be vulnerable\b|\b(?:reflected|stored|dom-based) xss\b"
 )
 
 # What a lost or vanished thing is called in a billing product's tickets, in each language.
@@ -52,6 +54,11 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"\b(?:no|can'?t|cannot|can not) (?:see (?:any |an )?|find (?:any |an )?)?(?:undo|way to undo|way back)\b",
             # Not a bare "overwritten": a sync overwriting a property with the latest value loses nothing for good.
             r"\b(?:can'?t|cannot|could not|couldn'?t) be (?:recovered|restored|undone)\b",
+            r"\b(?:can'?t|cannot|could not|couldn'?t|unable to) (?:restore|recover|undo|get back|bring back)\b",
+            # Counted, then gone: usage reset to zero, events silently dropped.
+            rf"\b{_THINGS}\b[^.!?\n]{{0,60}}\b(?:reset|dropped|fell|went) (?:back )?to (?:zero|0)\b",
+            rf"\b{_THINGS}\b[^.!?\n]{{0,60}}\b(?:were|was|got|are being|have been|has been) (?:silently )?"
+            r"(?:dropped|discarded|thrown away|lost)\b",
             # ... or now empty: not "the dashboard is empty until events arrive".
             rf"\b{_THINGS}\b[^.!?\n]{{0,40}}\b(?:no longer exists?|(?:are|is) now (?:blank|empty)|"
             r"(?:are|is) (?:blank|empty) now)\b",
@@ -113,6 +120,17 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?:terminated|former|ex-|departed) (?:employee|user|colleague|contractor)[^.!?\n]{0,60}"
             r"(?:signed in|logged in|still has access|exported|downloaded)",
             r"another (?:company|customer|tenant)'?s? (?:invoice|data|account)",
+            r"\b(?:see|saw|seen|view|viewed|access|accessed|visible|shown|showing)\b[^.!?\n]{0,40}\b(?:of|from|for) "
+            r"(?:a |an )?(?:company|customer|tenant|organi[sz]ation|account)\b[^.!?\n]{0,20}"
+            r"\b(?:is not|isn'?t|not) ours\b",
+            # A key, an admin, bank details that none of them created or changed: someone else did.
+            r"\b(?:api keys?|keys?|tokens?|admins?|users?|bank (?:details|account)|payout \w+|webhook endpoints?)\b"
+            r"[^.!?\n]{0,40}\b(?:none of us|nobody|no one)\b[^.!?\n]{0,20}"
+            r"\b(?:created|added|made|invited|issued|changed)",
+            r"\b(?:none of us|nobody|no one)\b(?: (?:here|of us|on our (?:side|team)|in our (?:team|company)))?"
+            r"[^.!?\n]{0,10}\b(?:did|made|requested|authori[sz]ed) (?:this|that|it|the change)\b",
+            r"\bsuccessful (?:log ?in|sign[- ]?in)s?\b[^.!?\n]{0,60}"
+            r"\bfrom (?:an? )?(?:ip|address|location|country|device)",
             VULNERABILITY_FOUND,
         ],
         "de": [
@@ -129,6 +147,9 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             rf"\b{_SEEN['de']}\b[^.!?\n]{{0,40}}verdächtige[nr]? (?:anmeldung|login|zugriff|aktivität)",
             r"ehemalige[rn]? (?:mitarbeiter|kolleg|angestellt)\w*[^.!?\n]{0,60}"
             r"(?:zugriff|angemeldet|eingeloggt|export)",
+            # A change someone made, and none of them did it: "niemand von uns hat das gemacht".
+            r"\bniemand (?:von uns|bei uns|aus unserem team)\b[^.!?\n]{0,15}\b(?:das|dies|es)\b[^.!?\n]{0,15}"
+            r"\b(?:gemacht|getan|veranlasst|geändert|angelegt|erstellt)",
         ],
         "fr": [
             r"incident de sécurité|violation de données",
@@ -141,6 +162,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?:connexions?|accès) suspect\w* (?:depuis|de|d')\b",
             r"\bsans autorisation\b[^.!?\n]{0,40}\baccè|\baccè\w*[^.!?\n]{0,60}\bsans autorisation",
             r"ancien (?:employé|salarié|collaborateur)\w*[^.!?\n]{0,60}(?:accès|connecté|export)",
+            r"\bpersonne (?:chez nous|de notre équipe|parmi nous|d'entre nous)\b[^.!?\n]{0,20}"
+            r"\b(?:ne l'a (?:fait|créé|ajouté|modifié|demandé)|n'a (?:fait|créé|ajouté|demandé) (?:ça|cela))",
         ],
         "es": [
             r"incidente de seguridad|brecha de (?:seguridad|datos)|violación de datos",
@@ -155,6 +178,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?:inicios? de sesión|accesos?) sospechos\w* desde\b",
             r"(?:acced|entr|inici)\w*[^.!?\n]{0,60}\bsin autorización|\bsin autorización[^.!?\n]{0,40}\bacce",
             r"ex ?emplead\w*[^.!?\n]{0,60}(?:acceso|accedi|entró|export|descarg)",
+            r"\bnadie (?:de|en) (?:nuestro equipo|nosotros)\b[^.!?\n]{0,15}\b(?:lo|la|los|las) "
+            r"(?:hizo|creó|añadió|cambió|pidió)",
         ],
     },
     "outage": {
@@ -303,10 +328,23 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             # A question about how outages are handled is no outage.
             r"\b(?:sla|response times?|process|policy|credits?|compensation)\b[^.!?\n]{0,20}"
             r"\b(?:for|in case of|during) (?:an? )?(?:p\d |major |sev\w* )?outages?\b",
+            # Notices of outages subscribed to; a past outage asked about for a report.
+            r"\boutage (?:notifications?|alerts?|updates?|history|reports?|communications?|e-?mails?)\b",
+            r"\b(?:was there|were there|did (?:you|tallyport|the api) have|have you had)\b[^.!?\n]{0,15}"
+            r"\b(?:an? )?(?:outage|incident|downtime|disruption)s?\b",
         ],
-        "de": [rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar)"],
-        "fr": [r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)"],
-        "es": [r"caída (?:de|en) (?:nuestro|su|un) proveedor"],
+        "de": [
+            rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar)",
+            r"\bgab es\b[^.!?\n]{0,30}\b(?:eine[nr]? )?(?:störung|ausfall)",
+        ],
+        "fr": [
+            r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)",
+            r"\by a-t-il eu\b[^.!?\n]{0,20}\b(?:une )?(?:panne|incident|interruption)",
+        ],
+        "es": [
+            r"caída (?:de|en) (?:nuestro|su|un) proveedor",
+            r"\bhubo\b[^.!?\n]{0,20}\b(?:una )?(?:caída|interrupción|incidencia)",
+        ],
     },
     "multi_customer_impact": {
         # One customer named by its rank ("one of our top 5 customers") is one customer.

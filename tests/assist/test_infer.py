@@ -453,6 +453,25 @@ def test_feature_requests_in_four_languages(text: str, wish: bool) -> None:
         ("Ingestion has been stuck for 3 hours, the events queue isn't moving", "outage"),
         ("Every API request times out since 14:05 UTC", "outage"),
         ("Several of our peers using Tallyport report the same thing", "multi_customer_impact"),
+        # A second battery, written after the first was closed: a vulnerability found in the product, a key or a
+        # change none of them made, a sign-in from where they never are, another company's data in view; usage
+        # reset or dropped, a deletion that cannot be restored.
+        (
+            "One of our devs thinks the hosted invoice page might be vulnerable to reflected XSS via a query param",
+            "security_incident",
+        ),
+        ("There are two live API keys in our account that none of us created", "security_incident"),
+        (
+            "Our audit log shows a successful login for our owner account from an IP in Russia. She was asleep.",
+            "security_incident",
+        ),
+        ("Alguien cambió los datos bancarios de la cuenta y nadie de nuestro equipo lo hizo", "security_incident"),
+        ("Jemand hat die Bankverbindung geändert, niemand von uns hat das gemacht", "security_incident"),
+        ("Quelqu'un a modifié nos coordonnées bancaires et personne chez nous ne l'a fait", "security_incident"),
+        ("In the invoice list I can see invoices of a company that is not ours", "security_incident"),
+        ("The usage for meter api_calls reset to zero for the whole month after the import", "data_loss"),
+        ("About 20% of the events we sent between 10:00 and 11:00 were dropped; the API said 202", "data_loss"),
+        ("A bulk action deleted 45 active subscriptions and we can't restore them", "data_loss"),
     ],
 )
 def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None:
@@ -484,6 +503,14 @@ def test_must_escalate_signals_in_four_languages(text: str, signal: str) -> None
         "What is your SLA for a P1 outage?",
         "The dashboard is empty until the first events arrive, right?",
         "The sync attaches several customers to one company, so its properties get overwritten by the last one",
+        # Outage notices subscribed to, a past outage asked about for a report; resetting a counter, asked.
+        "Where can we subscribe to your status page for outage notifications?",
+        "Was there an outage yesterday afternoon? We need it for our monthly report.",
+        "Gab es gestern eine Störung? Wir brauchen das für unseren Monatsbericht.",
+        "Y a-t-il eu une panne hier après-midi ? C'est pour notre rapport mensuel.",
+        "¿Hubo una caída ayer por la tarde? Queremos saberlo para nuestro informe.",
+        "How do I reset the usage of a test meter to zero?",
+        "Our bank details changed last month; how do we update them on the account?",
     ],
 )
 def test_look_alikes_of_must_escalate_signals_do_not_escalate(text: str) -> None:
