@@ -395,7 +395,9 @@ NOT_BY_LANGUAGE["data_integrity"] = {
     "any": [
         rf"\b{_DUPLICATES}[^.!?\n]{{0,40}}\b(?:in|en|im|dans|into) (?:\w+ )?{_OTHER_SYSTEM}\b",
         rf"\b{_OTHER_SYSTEM}\b[^.!?\n]{{0,30}}\b{_DUPLICATES}",
-    ]
+    ],
+    # ... and a view deleted by mistake (a dashboard, a saved filter) is no data changed, as for data loss.
+    **NOT_BY_LANGUAGE["data_loss"],
 }
 # ... and of a problem: a false alarm the customer wants to avoid is no wrong result.
 NOT_BY_LANGUAGE["problem"] = {"de": [r"\bfalsche[nrs]? (?:alarme?|warnung(?:en)?|meldung(?:en)?)\b"]}

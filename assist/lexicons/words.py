@@ -10,6 +10,13 @@ from assist.lexicons.signals import BREACH, VULNERABILITY_FOUND
 # The first type whose words appear wins, so the order goes from the most specific to the most general. A billing
 # product's tickets all mention invoices: billing words decide only when nothing more specific does, except a
 # dispute, which is billing whatever else it says.
+# A change to data (archived, overwritten, merged, imported, deleted) and "by mistake", in the four languages.
+_CHANGED = (
+    r"(?:archived|deleted|removed|overwr\w+|merged|purged|imported|voided|archiviert|gelöscht|überschrieben|"
+    r"zusammengeführt|importiert|archivé|supprimé|écrasé|fusionné|importé|archiv\w*|borr\w*|elimin\w*|"
+    r"sobrescri\w*|fusion\w*|import\w*)"
+)
+_BY_MISTAKE = r"(?:by (?:mistake|accident)|accidentally|versehentlich|aus versehen|par erreur|por error|sin querer)"
 ISSUE_TYPES: list[tuple[str, list[str]]] = [
     # Not the bare word "security": "what security features do you offer?" is a question, not an incident.
     (
@@ -41,6 +48,8 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"(?:enregistrements|événements|clients|factures|lignes) (?:en double|dupliqué)",
             r"(?:registros|eventos|filas|clientes|facturas) duplicad[oa]s",
             r"stimmt nicht",
+            # Data changed by accident: archived, overwritten, merged, imported or deleted by mistake.
+            rf"\b{_CHANGED}\b[^.!?\n]{{0,50}}\b{_BY_MISTAKE}|\b{_BY_MISTAKE}\b[^.!?\n]{{0,40}}\b{_CHANGED}",
         ],
     ),
     ("outage", [r"\boutage\b", r"\bdown\b", r"unavailable", r"not responding", r"ausfall", r"\bpanne\b", r"caída"]),

@@ -31,6 +31,19 @@ from assist.retrieval import ScoredChunk
         ("Since this morning every SSO sign-in fails with TP-3001", "integration", {"reproducible"}),
         ("Our daily report to SFTP stopped arriving, the run log shows an error", "integration", set()),
         ("Can we get a higher API rate limit for our nightly job?", "how_to", set()),
+        # Data changed by accident (a meter archived, prices overwritten, customers merged): the data is at risk
+        # until someone who can repair it does, in every language. Signing up in the wrong region is no such change.
+        (
+            "Our intern archived the api_calls meter by accident; since then every event comes back rejected",
+            "data_integrity",
+            {"reproducible"},
+        ),
+        ("We accidentally merged two customers and their usage is now mixed", "data_integrity", set()),
+        ("Unser Praktikant hat versehentlich den Zähler api_calls archiviert", "data_integrity", set()),
+        ("Nous avons fusionné par erreur deux clients, leurs consommations sont mélangées", "data_integrity", set()),
+        ("Archivamos por error el medidor principal y los eventos se rechazan", "data_integrity", set()),
+        ("We signed up in the US region by mistake. Can you move our org to APAC?", "how_to", set()),
+        ("Oops, I deleted our Finance weekly dashboard by accident. Can it be restored?", "how_to", set()),
         # Other tenants of the same provider failing too: the fault reaches past this account.
         (
             "Two founders at other startups on your platform say their ingestion is failing too",
