@@ -6,6 +6,7 @@ public ones; nothing else is ever scored, let alone returned. Chunks with no acc
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -115,6 +116,16 @@ EVERYDAY_ZIPF = 3.5
 EVERYDAY_LANGUAGES = ("en", "de", "fr", "es")
 
 
+@functools.cache
+def function_words() -> list[str]:
+    """The function words of every ticket language (bm25s' English, German, French and Spanish lists), which the
+    lexical stage leaves out: with English ones alone, a German ticket matched every German past ticket on "wir",
+    "die" and "und", whatever either was about."""
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN, STOPWORDS_SPANISH
+
+    return sorted({*STOPWORDS_EN, *STOPWORDS_GERMAN, *STOPWORDS_FRENCH, *STOPWORDS_SPANISH})
+
+
 def everyday(term: str) -> bool:
     """Is ``term`` a common word of English, German, French or Spanish (by wordfreq's corpus counts)?"""
     from wordfreq import zipf_frequency
@@ -203,7 +214,7 @@ class LexicalRetriever:
                 docs += page["documents"]
                 metas += [dict(m) for m in page["metadatas"]]
             index = bm25s.BM25()
-            index.index(bm25s.tokenize(docs, stopwords="en", show_progress=False), show_progress=False)
+            index.index(bm25s.tokenize(docs, stopwords=function_words(), show_progress=False), show_progress=False)
             built = self._indexes[account] = _Bm25(count, index, ids, docs, metas)
             return built
 
@@ -212,10 +223,8 @@ class LexicalRetriever:
         chunks' worth, so a small knowledge base does not make every word specific) and that are not everyday
         words (``everyday``), sorted. A term no visible chunk contains is specific too: the knowledge base says
         nothing about it."""
-        from bm25s.stopwords import STOPWORDS_EN
-
         # Stop and question words are never specific; the indexes leave stop words out, so they would look unseen.
-        terms = words(query) - set(STOPWORDS_EN) - STOP_WORDS
+        terms = words(query) - set(function_words()) - STOP_WORDS
         if not terms:
             return []
         df = dict.fromkeys(terms, 0)
@@ -240,7 +249,7 @@ class LexicalRetriever:
         if not _TOKEN.search(query):
             return []
         # Tokens as strings: each index maps them to its own vocabulary.
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False, return_ids=False)
+        tokens = bm25s.tokenize([query], stopwords=function_words(), show_progress=False, return_ids=False)
         if not tokens or not tokens[0]:
             return []
         found: list[tuple[float, str, str, dict[str, Any]]] = []
