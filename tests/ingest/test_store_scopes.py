@@ -92,3 +92,34 @@ def test_scopes_search_wide_including_those_made_before(tmp_path: Path, embedder
     store = KnowledgeStore.open(data, embedder)
     assert store.collection("acme").configuration["hnsw"]["ef_search"] == EF_SEARCH
     assert _visible(store, "acme") == {"T-9"}
+
+
+def test_the_nearest_chunks_are_the_exact_nearest_whatever_the_index_graph(tmp_path: Path) -> None:
+    """An approximate index can lose a chunk for good (a TechQA store lost the answer to one question at any
+    n_results, and another build found it). Here the scope's graph is made coarse on purpose (two neighbours per
+    node), a stand-in for a damaged one: a query must still return what an exact cosine search returns."""
+    from ingest.documents import Chunk
+    from ingest.store import AssistEmbeddingFunction
+
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((20, 64)).astype(np.float32)
+    vectors = (centres[rng.integers(0, 20, 2000)] * 2 + rng.standard_normal((2000, 64))).astype(np.float32)
+    client = make_client(tmp_path)
+    client.create_collection(
+        scope_name(PUBLIC),
+        embedding_function=AssistEmbeddingFunction(_NoEmbedder()),  # type: ignore[arg-type]
+        configuration={"hnsw": {"space": "cosine", "max_neighbors": 2, "ef_construction": 2}},
+    )
+    store = KnowledgeStore(client, _NoEmbedder())  # type: ignore[arg-type]
+    store.upsert([Chunk(f"doc:{i}", f"chunk {i}", {"account": PUBLIC}) for i in range(len(vectors))], vectors)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for q in (centres[rng.integers(0, 20, 20)] * 2 + rng.standard_normal((20, 64))).astype(np.float32):
+        exact = np.argsort(-(unit @ (q / np.linalg.norm(q))), kind="stable")[:10]
+        assert [h.id for h in store.query(q, [PUBLIC], 10)] == [f"doc:{i}" for i in exact]
+
+
+class _NoEmbedder:
+    """Vectors are given with every write and query here."""
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        raise AssertionError("no embedding expected")
