@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -101,9 +102,13 @@ class Hit:
 # the scope and kept in memory. HNSW is approximate, and its graph can lose a node for good: on a TechQA store the
 # best chunk for one question (cosine 0.52, the answer) was unreachable at any n_results with ef 400, while another
 # build of the same knowledge found it, so the answer, the confidence and the deflection changed with the build.
-# Measured at 4,760 chunks: 1.6 ms a query (HNSW: 4.4 ms), 0.6 s for the scope's first query (which reads it, as
-# the BM25 stage's first query does). Larger scopes use the HNSW index, so a first query stays within seconds.
+# Measured at 4,760 chunks: 1.6 ms a search and 1.6 ms to read its hits as they are now (HNSW: 4.4 ms for both),
+# 0.6 s for the scope's first query (which reads it, as the BM25 stage's first query does). Larger scopes use the
+# HNSW index, so a first query stays within seconds.
 EXACT_SEARCH_UP_TO = 20_000
+# Another process may replace a chunk in place (an edited doc keeps its chunk ids and count): the hits' text and
+# metadata are always read from the store, and a scope's vectors are read again after this long.
+VECTORS_MAX_AGE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,8 @@ class _Vectors:
 
     count: int
     ids: list[str]
-    docs: list[str]
-    metas: list[dict[str, Any]]
     unit: np.ndarray
+    read_at: float
 
 
 class KnowledgeStore:
@@ -235,8 +239,12 @@ class KnowledgeStore:
             if scope is not None:
                 # Cosine distance, as Chroma's cosine space reports it.
                 distances = 1.0 - scope.unit @ (query / (np.linalg.norm(query) or 1.0))
-                for i in np.argsort(distances, kind="stable")[:n]:
-                    hits.append(Hit(scope.ids[i], scope.docs[i], dict(scope.metas[i]), float(distances[i])))
+                nearest = {scope.ids[i]: float(distances[i]) for i in np.argsort(distances, kind="stable")[:n]}
+                now = col.get(ids=list(nearest), include=["documents", "metadatas"])
+                hits += [
+                    Hit(cid, doc, dict(meta), nearest[cid])
+                    for cid, doc, meta in zip(now["ids"], now["documents"], now["metadatas"], strict=True)
+                ]
                 continue
             res = col.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)],
@@ -253,26 +261,22 @@ class KnowledgeStore:
 
     def _exact(self, col: Any) -> _Vectors | None:
         """The scope's vectors for an exact search, read again when its chunk count changed (another process
-        wrote) or this store wrote to it; None above ``EXACT_SEARCH_UP_TO`` chunks."""
+        wrote), this store wrote to it, or ``VECTORS_MAX_AGE_SECONDS`` passed; None above ``EXACT_SEARCH_UP_TO``."""
         count = int(col.count())
         have = self._vectors.get(col.name)
-        if have is not None and have.count == count:
+        if have is not None and have.count == count and time.monotonic() - have.read_at < VECTORS_MAX_AGE_SECONDS:
             return have
         if count > EXACT_SEARCH_UP_TO:
             return None
         with self._lock:
             ids: list[str] = []
-            docs: list[str] = []
-            metas: list[dict[str, Any]] = []
             rows: list[Any] = []
-            for page in self._pages_of(col, None, ["documents", "metadatas", "embeddings"]):
+            for page in self._pages_of(col, None, ["embeddings"]):
                 ids += page["ids"]
-                docs += page["documents"]
-                metas += [dict(m) for m in page["metadatas"]]
                 rows += list(page["embeddings"])
             matrix = np.asarray(rows, dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 1), np.float32)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            built = _Vectors(len(ids), ids, docs, metas, matrix / np.where(norms == 0, 1.0, norms))
+            built = _Vectors(len(ids), ids, matrix / np.where(norms == 0, 1.0, norms), time.monotonic())
             self._vectors[col.name] = built
             return built
 

@@ -123,3 +123,18 @@ class _NoEmbedder:
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         raise AssertionError("no embedding expected")
+
+
+def test_a_chunk_replaced_by_another_process_is_read_as_it_is_now(tmp_path: Path) -> None:
+    """An edited doc keeps its chunk ids and count; a store that searched the scope before (another process: the
+    API while `assist ingest` runs) returns the chunk's current text and metadata, never a copy it kept."""
+    from ingest.documents import Chunk
+
+    vector = np.ones(8, dtype=np.float32)
+    api = KnowledgeStore(make_client(tmp_path), _NoEmbedder())  # type: ignore[arg-type]
+    ingest_process = KnowledgeStore(make_client(tmp_path), _NoEmbedder())  # type: ignore[arg-type]
+    ingest_process.upsert([Chunk("doc:1", "Reset the key under Settings.", {"account": PUBLIC, "v": 1})], [vector])
+    assert api.query(vector, [PUBLIC], 1)[0].text == "Reset the key under Settings."
+    ingest_process.upsert([Chunk("doc:1", "Rotate the key under Developers.", {"account": PUBLIC, "v": 2})], [vector])
+    hit = api.query(vector, [PUBLIC], 1)[0]
+    assert (hit.text, hit.metadata["v"]) == ("Rotate the key under Developers.", 2)
