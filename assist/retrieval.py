@@ -172,16 +172,15 @@ class _Bm25:
     count: int
     index: Any
     ids: list[str]
-    docs: list[str]
-    metas: list[dict[str, Any]]
 
 
 class LexicalRetriever:
     """BM25 per access scope (bm25s), like the store: a query of account A searches A's index and the public one.
 
     An index is rebuilt when its scope's chunk count changes (checked per query, one cheap count per scope), or
-    on ``refresh()`` after an in-process write. The two result lists are merged by BM25 score: each index has its
-    own term statistics, so the merge is approximate, and rank fusion with the dense stage follows anyway.
+    on ``refresh()`` after an in-process write; the hits are returned as the store holds them at query time. The
+    two result lists are merged by BM25 score: each index has its own term statistics, so the merge is
+    approximate, and rank fusion with the dense stage follows anyway.
     """
 
     def __init__(self, store: KnowledgeStore) -> None:
@@ -208,14 +207,12 @@ class LexicalRetriever:
 
             ids: list[str] = []
             docs: list[str] = []
-            metas: list[dict[str, Any]] = []
-            for page in self.store.pages([account], include=["documents", "metadatas"]):
+            for page in self.store.pages([account], include=["documents"]):
                 ids += page["ids"]
                 docs += page["documents"]
-                metas += [dict(m) for m in page["metadatas"]]
             index = bm25s.BM25()
             index.index(bm25s.tokenize(docs, stopwords=function_words(), show_progress=False), show_progress=False)
-            built = self._indexes[account] = _Bm25(count, index, ids, docs, metas)
+            built = self._indexes[account] = _Bm25(count, index, ids)
             return built
 
     def specific_terms(self, query: str, account: str | None, share: float = SPECIFIC_SHARE) -> list[str]:
@@ -258,9 +255,11 @@ class LexicalRetriever:
             if bm is None:
                 continue
             docs, scores = bm.index.retrieve(tokens, k=min(k, len(bm.ids)), show_progress=False)
-            for i, score in zip(docs[0], scores[0], strict=True):
-                if score > 0:
-                    found.append((float(score), bm.ids[int(i)], bm.docs[int(i)], bm.metas[int(i)]))
+            hits = {bm.ids[int(i)]: float(score) for i, score in zip(docs[0], scores[0], strict=True) if score > 0}
+            # Scored on the text the index was built from; returned as the store holds it now: another process
+            # may have replaced a chunk in place (an edited doc keeps its ids and count).
+            for cid, (doc, meta) in self.store.read(list(hits), scope).items():
+                found.append((hits[cid], cid, doc, meta))
         found.sort(key=lambda f: (-f[0], f[1]))
         return [
             ScoredChunk(cid, doc, meta, score, {"bm25": rank})

@@ -240,10 +240,10 @@ class KnowledgeStore:
                 # Cosine distance, as Chroma's cosine space reports it.
                 distances = 1.0 - scope.unit @ (query / (np.linalg.norm(query) or 1.0))
                 nearest = {scope.ids[i]: float(distances[i]) for i in np.argsort(distances, kind="stable")[:n]}
-                now = col.get(ids=list(nearest), include=["documents", "metadatas"])
+                got = col.get(ids=list(nearest), include=["documents", "metadatas"])
                 hits += [
                     Hit(cid, doc, dict(meta), nearest[cid])
-                    for cid, doc, meta in zip(now["ids"], now["documents"], now["metadatas"], strict=True)
+                    for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
                 ]
                 continue
             res = col.query(
@@ -306,6 +306,17 @@ class KnowledgeStore:
         if source_id is not None:
             where = {"$and": [{"source": source}, {"source_id": source_id}]}
         return [i for page in self.pages(where=where) for i in page["ids"]]
+
+    def read(self, ids: Sequence[str], account: str) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The current text and metadata of chunks of one scope, by id (a chunk deleted since is absent)."""
+        col = self.collection(account)
+        if col is None or not ids:
+            return {}
+        got = col.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: (doc, dict(meta))
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
 
     def count(self, accounts: Sequence[str] | None = None) -> int:
         """Chunks in the given scopes, or in the whole store."""

@@ -27,3 +27,25 @@ def test_function_words_of_every_ticket_language_match_nothing(tmp_path: Path, e
     assert lexical.retrieve("Nous avons une question pour les clients et les relances", None)[0].source_id == (
         "dunning.md"  # content words still match in any language
     )
+
+
+def test_a_chunk_replaced_by_another_process_is_returned_as_it_is_now(tmp_path: Path) -> None:
+    """An edited doc keeps its chunk ids and count, so the BM25 index of a process that searched before is not
+    rebuilt; what it returns is the chunk's current text and metadata, never the copy it indexed."""
+    import numpy as np
+
+    from ingest.documents import PUBLIC, Chunk
+    from ingest.store import make_client
+
+    class NoEmbedder:
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            raise AssertionError("vectors are given here")
+
+    api = LexicalRetriever(KnowledgeStore(make_client(tmp_path), NoEmbedder()))  # type: ignore[arg-type]
+    writer = KnowledgeStore(make_client(tmp_path), NoEmbedder())  # type: ignore[arg-type]
+    vector = [np.ones(8, dtype=np.float32)]
+    writer.upsert([Chunk("doc:1", "Rotate the webhook secret under Settings.", {"account": PUBLIC, "v": 1})], vector)
+    assert api.retrieve("webhook secret", None)[0].text == "Rotate the webhook secret under Settings."
+    writer.upsert([Chunk("doc:1", "Rotate the webhook secret under Developers.", {"account": PUBLIC, "v": 2})], vector)
+    hit = api.retrieve("webhook secret", None)[0]
+    assert (hit.text, hit.metadata["v"]) == ("Rotate the webhook secret under Developers.", 2)
