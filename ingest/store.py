@@ -121,6 +121,14 @@ class _Vectors:
     read_at: float
 
 
+def _current(col: Any, ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The text and metadata the collection holds now for ``ids`` (one read; a chunk deleted since is absent)."""
+    got = col.get(ids=list(ids), include=["documents", "metadatas"])
+    return {
+        cid: (doc, dict(meta)) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    }
+
+
 class KnowledgeStore:
     """Chunks with their access metadata, keyed by deterministic ids, one Chroma collection per access scope.
 
@@ -240,11 +248,7 @@ class KnowledgeStore:
                 # Cosine distance, as Chroma's cosine space reports it.
                 distances = 1.0 - scope.unit @ (query / (np.linalg.norm(query) or 1.0))
                 nearest = {scope.ids[i]: float(distances[i]) for i in np.argsort(distances, kind="stable")[:n]}
-                got = col.get(ids=list(nearest), include=["documents", "metadatas"])
-                hits += [
-                    Hit(cid, doc, dict(meta), nearest[cid])
-                    for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-                ]
+                hits += [Hit(cid, doc, meta, nearest[cid]) for cid, (doc, meta) in _current(col, nearest).items()]
                 continue
             res = col.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)],
@@ -310,13 +314,7 @@ class KnowledgeStore:
     def read(self, ids: Sequence[str], account: str) -> dict[str, tuple[str, dict[str, Any]]]:
         """The current text and metadata of chunks of one scope, by id (a chunk deleted since is absent)."""
         col = self.collection(account)
-        if col is None or not ids:
-            return {}
-        got = col.get(ids=list(ids), include=["documents", "metadatas"])
-        return {
-            cid: (doc, dict(meta))
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        return {} if col is None or not ids else _current(col, ids)
 
     def count(self, accounts: Sequence[str] | None = None) -> int:
         """Chunks in the given scopes, or in the whole store."""
