@@ -272,6 +272,9 @@ def infer_severity(
     return None
 
 
+# Signals whose words name the ticket's type, most specific first.
+SIGNAL_TYPES = (("security_incident", "security"), ("data_loss", "data_integrity"), ("outage", "outage"))
+_PLACES = {kind: next(i for i, (k, _) in enumerate(ISSUE_TYPES) if k == kind) for _, kind in SIGNAL_TYPES}
 ASKED_ABOUT = {"integration", "account", "bug"}  # areas a how-to question is about
 DISPUTE_STAYS = {"billing", "security", "outage"}  # issue types a disputed amount does not turn into billing
 
@@ -322,10 +325,22 @@ def infer_facts(
             min(f.confidence for f in found.values()),  # the set is as sure as its least sure member
             kinds.pop() if len(kinds) == 1 else "keyword+knowledge",
         )
-    for kind, patterns in ISSUE_TYPES:
-        hit = _find(patterns, _without(lowered, kind))
-        if hit:
-            out["issue_type"] = Inferred.by("issue_type_keyword", kind, f"keyword '{hit}'")
+    # The first type whose words appear, and its place in the lexicon's order (how specific it is).
+    typed = (
+        (at, kind, hit)
+        for at, (kind, patterns) in enumerate(ISSUE_TYPES)
+        if (hit := _find(patterns, _without(lowered, kind)))
+    )
+    place, kind, hit = next(typed, (len(ISSUE_TYPES), None, None))
+    if kind is not None:
+        out["issue_type"] = Inferred.by("issue_type_keyword", kind, f"keyword '{hit}'")
+    # The words of a security incident, data loss or an outage make the ticket of that type, over a more general
+    # type's word ("Fehler", "invoice") or none: the signals' lexicons are full in every language, and the
+    # labelled tickets agree (every data-loss ticket is a data-integrity one, every outage an outage).
+    for signal, implied in SIGNAL_TYPES:
+        if signal in found and found[signal].evidence == "keyword" and _PLACES[implied] < place:
+            why = f"{signal.replace('_', ' ')} in the words ({found[signal].source})"
+            out["issue_type"] = Inferred.by("issue_type_keyword", implied, why)
             break
     if "issue_type" not in out and _asks(lowered):
         out["issue_type"] = Inferred.by("issue_type_keyword", "how_to", "a question that names nothing broken")

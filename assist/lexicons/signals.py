@@ -220,7 +220,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"hors (?:service|ligne)",
         ],
         "es": [
-            r"caída",
+            r"caída|(?:está|están) caíd[oa]s?",
             r"no (?:está )?disponible",
             r"no carga",
             r"no responde",
@@ -236,6 +236,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"every one of our customers|everyone is affected|widespread",
             r"(?:multiple|several|many|\d+) (?:of our )?(?:\w+ )?(?:customers|tenants|clients)",
             r"other (?:companies|customers) too|(?:two|other) (?:other )?companies",
+            r"\b(?:also|too)\b[^.!?\n]{0,30}\bother (?:customers|companies|tenants)\b",
             r"\bother (?:\w+ )?(?:startups|companies|customers|tenants|businesses)\b[^.!?\n]{0,100}\b"
             r"(?:too|as well|also|the same)\b",
             r"another (?:\w+ )?(?:company|customer)\b[^.!?\n]{0,80}\b(?:same|too|as well)",
@@ -246,20 +247,21 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
         ],
         "de": [
             r"alle (?:unsere[rn]? )?kunden",
-            r"mehrere kunden",
+            r"mehrere (?:unserer |von unseren )?kunden",
+            r"\bauch (?:bei )?(?:anderen|andere) (?:kunden|firmen|unternehmen)",
             r"für \d+ (?:unserer |unseren )?kunden",
             # Other tenants of the provider see it too.
             r"andere (?:firmen|unternehmen|kunden)[^.!?\n]{0,80}(?:auch|ebenfalls|gleiche|selbe)",
         ],
         "fr": [
             r"tous (?:nos )?clients",
-            r"plusieurs clients",
+            r"plusieurs (?:de nos )?clients",
             r"\d+ (?:de nos )?clients",
             r"d'autres (?:clients|entreprises|sociétés)[^.!?\n]{0,80}(?:aussi|également|même)",
         ],
         "es": [
             r"todos (?:nuestros )?clientes",
-            r"varios clientes",
+            r"varios (?:de nuestros )?clientes",
             r"\d+ (?:de nuestros )?clientes",
             r"otr[oa]s (?:clientes|empresas|compañías)[^.!?\n]{0,80}(?:también|mismo)",
         ],

@@ -81,6 +81,7 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
             r"\bconfigure\b",
             r"\bsetup\b",
             r"\bwie\b|comment|cómo",
+            r"gibt es (?:eine |die )?möglichkeit|est-il possible|est-ce possible|hay (?:alguna )?(?:forma|manera)",
         ],
     ),
     # Another system connected to ours (sign-in providers, CRMs, ERPs, warehouses, webhooks): before account and
@@ -118,7 +119,18 @@ ISSUE_TYPES: list[tuple[str, list[str]]] = [
     ),
     (
         "bug",
-        [r"\berror\b", r"\bbug\b", r"exception", r"crash", r"fails?\b", r"broken", r"not working", r"fehler|erreur"],
+        [
+            r"\berror\b",
+            r"\bbug\b",
+            r"exception",
+            r"crash",
+            r"fails?\b",
+            r"broken",
+            r"not working",
+            r"fehler|funktioniert (?:nicht|nicht mehr)|geht nicht|stürzt|absturz|kaputt",
+            r"erreur|ne (?:fonctionne|marche) (?:pas|plus)|ne s'affiche (?:pas|plus)|plant(?:e|age)\b|bogue",
+            r"no funciona|\bfall(?:a|o)\b|se cuelga",
+        ],
     ),
     ("billing", [r"invoice", r"billing", r"charged", r"payment", r"subscription", r"pricing", r"rechnung|factur"]),
 ]
