@@ -190,9 +190,15 @@ SYSTEM_PROMPT = (
 
 
 def llm_answer(
-    query: str, chunks: list[ScoredChunk], llm: LLM, link_hosts: frozenset[str] = frozenset(), max_sources: int = 5
+    query: str,
+    chunks: list[ScoredChunk],
+    llm: LLM,
+    link_hosts: frozenset[str] = frozenset(),
+    max_sources: int = 5,
+    language: str | None = None,
 ) -> Answer:
-    """A grounded answer from the LLM; the extractive answer if the LLM fails or cites nothing real."""
+    """A grounded answer from the LLM; the extractive answer if the LLM fails or cites nothing real. ``language``:
+    the ticket's (ISO 639-1), which the reply is written in whatever the sources' language."""
     fallback = extractive_answer(query, chunks, link_hosts)
     public, _ = _customer_chunks(chunks)
     sources = public[:max_sources]
@@ -202,7 +208,11 @@ def llm_answer(
         f'<source n="{i}">\n{neutralize(c.text).replace("</source>", "")}\n</source>' for i, c in enumerate(sources, 1)
     )
     messages = [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {
+            "role": "system",
+            "content": SYSTEM_PROMPT
+            + (f"\n6. Write the reply in the ticket's language: {language}." if language else ""),
+        },
         {
             "role": "user",
             "content": f"<ticket>\n{query.replace('</ticket>', '')}\n</ticket>\n\n{blocks}\n\n"

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from assist.db import as_utc
 from assist.db.schema import decisions, feedback
 from assist.decision_log import DecisionLog
+from assist.language import detect
 from assist.models import InputModel, _Out
 from assist.policy import PolicyStore
 from ingest.redact import redact_text, redact_values
@@ -289,7 +290,7 @@ def _case(r: dict[str, Any]) -> dict[str, Any]:
         "body": r["body"],
         "account_id": r["account_id"],
         "created_at": format_datetime(as_utc(r["decided_at"])),
-        "language": None,
+        "language": language.code if (language := detect(f"{r['subject'] or ''}\n{r['body']}")) else None,
         "facts": json.loads(r["helpdesk_facts"]) if r["helpdesk_facts"] else {},
         "labels": {
             # Kept at Tier 1 with an answer the agent found helpful: it was deflectable. Anything else does not say.

@@ -190,6 +190,12 @@ class FactOut(_Out):
     confidence: float = 1.0
 
 
+class LanguageOut(_Out):
+    code: str = Field(description="ISO 639-1, e.g. de")
+    probability: float
+    lexicon: bool = Field(description="whether the fact lexicons have this language's words; if not, check the facts")
+
+
 class AssistResult(_Out):
     """Deflect first, then decide: the answer with its citations, the facts with their provenance, the decision."""
 
@@ -207,6 +213,7 @@ class AssistResult(_Out):
     )
     assumed: list[str] = Field(default_factory=list, description="the matrix's defaults this decision applied")
     routing: dict[str, FactOut]
+    language: LanguageOut | None = Field(None, description="the ticket's language; null when too short to tell")
     decision: DecisionOut
     decision_id: str
 

@@ -33,6 +33,7 @@ from assist.confidence import (
 from assist.corrections import CorrectedFacts
 from assist.decision_log import DecisionLog
 from assist.infer import Inferred, infer_facts
+from assist.language import detect
 from assist.llm import LLM
 from assist.models import AssistResult, TicketIn
 from assist.policy import PolicyStore
@@ -135,7 +136,8 @@ class Pipeline:
         query = ticket.query
         vector, chunks = self.retrieve(query, ticket.account_id, products)
         retrieved = time.perf_counter()
-        answer = self.answer(query, chunks)
+        language = detect(query)
+        answer = self.answer(query, chunks, language.code if language else None)
         kb = self.confidence(query, ticket.account_id, chunks, answer)
         answered = time.perf_counter()
         facts = self.facts(ticket, matrix, query, vector, chunks, products, account, kb, answer)
@@ -173,6 +175,7 @@ class Pipeline:
                 "needs_agent": facts.needs_agent,
                 "assumed": [step.detail for step in decision.trace if step.rule == "defaults"],
                 "routing": facts.routing,
+                "language": language.to_dict() if language else None,
                 "decision": decision_body,
                 "decision_id": decision_id,
             }
@@ -190,9 +193,11 @@ class Pipeline:
         vector = self.embedder.embed([query])[0]
         return vector, self.retriever.retrieve(query, account, self.options.retrieval_k, products, vector)
 
-    def answer(self, query: str, chunks: list[ScoredChunk]) -> Answer:
+    def answer(self, query: str, chunks: list[ScoredChunk], language: str | None = None) -> Answer:
         links = self.options.link_hosts
-        return llm_answer(query, chunks, self.llm, links) if self.llm else extractive_answer(query, chunks, links)
+        if self.llm is None:
+            return extractive_answer(query, chunks, links)
+        return llm_answer(query, chunks, self.llm, links, language=language)
 
     def confidence(self, query: str, account: str | None, chunks: list[ScoredChunk], answer: Answer) -> KbConfidence:
         specific = self.retriever.lexical.specific_terms(query, account)

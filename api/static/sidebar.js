@@ -74,6 +74,10 @@ function render(data) {
   const assumed = d.trace.filter((s) => s.rule === "defaults").map((s) => s.detail);
   $("assumed").textContent = assumed.length ? "Assumed, please check: " + assumed.join("; ") : "";
   renderNeeds(data.needs_agent || {});
+  // A language the fact word lists do not read: the facts rest on codes and product names alone.
+  const lang = data.language;
+  $("language").textContent = !lang ? "" : ("Written in " + lang.code.toUpperCase() + (lang.lexicon ? "" :
+    ", which the fact word lists do not read: check the facts before relying on this decision"));
   const tiers = $("feedback-tier");
   if (tiers.options.length === 1) {
     for (const t of ["T1", "T2", "T3", "T4"]) { const o = document.createElement("option"); o.value = o.textContent = t; tiers.append(o); }

@@ -63,6 +63,16 @@ def test_grounded_answer_cites_sources_and_never_sees_internal_notes() -> None:
     assert [n.source_id for n in answer.internal_notes] == ["101"]
 
 
+def test_the_reply_is_asked_for_in_the_tickets_language() -> None:
+    with ScriptedLLM() as server:
+        server.script.append(("reply", "Verwenden Sie die asynchrone Export-API [1]."))
+        llm_answer("Der CSV-Export bricht ab", CHUNKS, _client(server), language="de")
+        llm_answer("CSV export times out", CHUNKS, _client(server))
+    system = [r["body"]["messages"][0]["content"] for r in server.requests]
+    assert "Write the reply in the ticket's language: de." in system[0]
+    assert "language" not in system[1]  # not known: the model follows the ticket
+
+
 def test_429_then_success_is_retried() -> None:
     with ScriptedLLM() as server:
         server.script.extend([("status", 429), ("reply", "Use the export API [1].")])

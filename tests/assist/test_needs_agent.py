@@ -94,3 +94,15 @@ def test_a_weak_fact_is_left_to_the_agent_with_its_suggestion(pipeline: Pipeline
     assert again.facts["product_area"].source == "helpdesk" and again.facts["product_area"].confidence == 1.0
     assert "product_area" not in again.needs_agent
     assert not any("customer_tier" in a for a in again.assumed)
+
+
+def test_the_result_names_the_tickets_language_and_whether_the_lexicons_read_it(pipeline: Pipeline) -> None:
+    now = "2026-03-02T10:00:00Z"
+    german = pipeline.run(TicketIn(body="Der nächtliche CSV-Export hängt bei 90 Prozent und wird nie fertig.", now=now))  # type: ignore[arg-type]
+    assert german.language is not None and (german.language.code, german.language.lexicon) == ("de", True)
+    # Italian has no word lists: the agent is told to check the facts (the sidebar says so).
+    italian = pipeline.run(
+        TicketIn(body="L'esportazione notturna in CSV si blocca al 90 percento e non finisce mai.", now=now)
+    )  # type: ignore[arg-type]
+    assert italian.language is not None and (italian.language.code, italian.language.lexicon) == ("it", False)
+    assert pipeline.run(TicketIn(body="TP-2002", now=now)).language is None  # type: ignore[arg-type]

@@ -206,4 +206,11 @@ def test_the_agent_sets_what_the_words_left_unclear_and_decides_again(
         # Set by the agent, it is the helpdesk's fact now: nothing left to ask about it.
         expect(page.locator('#fact-edits input[data-fact="issue_type"]')).to_have_count(0, timeout=30000)
         assert page.inner_text("#error") == ""
+        assert page.inner_text("#language") == "Written in EN"
+        # A language the word lists do not read: the agent is told the facts need checking.
+        page.fill(
+            "#body", "L'esportazione del report dei ricavi in CSV va in timeout dopo 60 secondi. Come si risolve?"
+        )
+        page.click("#run")
+        expect(page.locator("#language")).to_contain_text("IT, which the fact word lists do not read", timeout=30000)
         browser.close()
