@@ -70,11 +70,11 @@ window.addEventListener("message", async (e) => {{
 class Harness:
     """The Zendesk host (page and proxy) on one port and the app's files on another: two origins."""
 
-    def __init__(self, service: str, key: str, app_dir: Path) -> None:
+    def __init__(self, service: str, key: str, app_dir: Path, **fields: Any) -> None:
+        """``fields``: ticket fields in place of the fixture's (``{"ticket.description": …}``)."""
         origin = f"http://127.0.0.1:{HOST_PORT}"
-        page = HOST_PAGE.format(
-            app_port=APP_PORT, origin=origin, service=service, ticket=(FIXTURES / "zaf_ticket.json").read_text()
-        ).encode()
+        ticket = {**json.loads((FIXTURES / "zaf_ticket.json").read_text()), **fields}
+        page = HOST_PAGE.format(app_port=APP_PORT, origin=origin, service=service, ticket=json.dumps(ticket)).encode()
         self.proxied: list[dict[str, Any]] = []
         outer = self
 
@@ -203,3 +203,28 @@ def test_the_packaged_app_answers_the_open_ticket_inserts_and_takes_feedback(
     with runtime.db.engine.connect() as con:
         found = con.execute(text("SELECT account_id, reason, corrected FROM feedback")).all()
     assert [(a, r, json.loads(c)) for a, r, c in found] == [("acme", "wrong_tier", {"tier": "T2"})]
+
+
+def test_the_app_asks_to_check_the_facts_of_a_ticket_in_a_language_the_word_lists_do_not_read(
+    service: tuple[str, str, Runtime], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, key, _ = service
+    require_service("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (.ci/run does)")
+    zipfile.ZipFile(io.BytesIO(build_package(base))).extractall(tmp_path / "app")
+    italian = "L'esportazione del report dei ricavi in CSV va in timeout dopo 60 secondi da stamattina."
+    harness = Harness(
+        base, key, tmp_path / "app", **{"ticket.subject": "Esportazione CSV", "ticket.description": italian}
+    )
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{HOST_PORT}/")
+            app = page.frame_locator("#app")
+            app.locator("#result:not(.hidden)").wait_for(timeout=30000)
+            expect(app.locator("#assumed")).to_contain_text("written in IT, which the fact word lists do not read")
+            browser.close()
+    finally:
+        harness.close()

@@ -82,6 +82,9 @@ function render(data) {
     var f = data.needs_agent[name];
     notes.push(name + " unclear, suggested " + [].concat(f.value).join(", ") + " (" + Math.round(f.confidence * 100) + "% sure)");
   });
+  if (data.language && !data.language.lexicon) {
+    notes.push("written in " + data.language.code.toUpperCase() + ", which the fact word lists do not read");
+  }
   text("assumed", notes.length ? "Please check: " + notes.join("; ") : "");
   show("assumed", notes.length > 0);
   text("reply-by", d.sla.reply_by); text("resolve-by", d.sla.resolve_by);
