@@ -78,14 +78,26 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"(?:wurden|wurde|sind|ist|waren|war)\b[^.!?\n]{0,50}\bgelöscht|versehentlich[^.!?\n]{0,30}gelöscht",
             r"verloren",
             r"\b(?:sind|ist) (?:alle |einfach |komplett )?weg\b",
+            # ... and cannot be brought back.
+            r"(?:lässt|lassen) sich nicht (?:mehr )?(?:wiederherstellen|zurückholen)|nicht (?:mehr )?wiederherstellbar",
         ],
-        "fr": [r"perte de données", r"disparu", r"\bperdu", r"manquant", r"supprimé", r"effacé"],
+        "fr": [
+            r"perte de données",
+            r"disparu",
+            r"\bperdu",
+            r"manquant",
+            r"supprimé",
+            r"effacé",
+            r"\bil manque\b[^.!?\n]{0,40}\b(?:données|événements|factures|lignes|clients|abonnements|paiements)",
+            r"\bne (?:pouvons|peut|peuvent|pouvez) (?:pas|plus) (?:les |la |le )?(?:récupérer|restaurer)|irrécupérable",
+        ],
         "es": [
             r"pérdida de datos",
             r"desapareci",
             r"\bperdid",
             r"\bfaltan\b",
             r"borrad|eliminad|se (?:borr|elimin)\w+",
+            r"\bno (?:podemos|pueden|puede|se (?:pueden|puede)) (?:recuperar|restaurar)\w*",
         ],
     },
     "security_incident": {
@@ -160,7 +172,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             rf"{_SECRET_FR}[^.!?\n]{{0,60}}(?:public|publique|github|publié)",
             rf"\b{_SEEN['fr']}\b[^.!?\n]{{0,40}}(?:connexions?|activité|accès) suspect",
             r"(?:connexions?|accès) suspect\w* (?:depuis|de|d')\b",
-            r"\bsans autorisation\b[^.!?\n]{0,40}\baccè|\baccè\w*[^.!?\n]{0,60}\bsans autorisation",
+            r"\bsans (?:autorisation|permission)\b[^.!?\n]{0,40}\baccè",
+            r"\baccè\w*[^.!?\n]{0,60}\bsans (?:autorisation|permission)",
             r"ancien (?:employé|salarié|collaborateur)\w*[^.!?\n]{0,60}(?:accès|connecté|export)",
             r"\bpersonne (?:chez nous|de notre équipe|parmi nous|d'entre nous)\b[^.!?\n]{0,20}"
             r"\b(?:ne l'a (?:fait|créé|ajouté|modifié|demandé)|n'a (?:fait|créé|ajouté|demandé) (?:ça|cela))",
@@ -176,7 +189,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             rf"(?:publicamos|subimos|expusimos)[^.!?\n]{{0,60}}{_SECRET_ES}",
             rf"\b{_SEEN['es']}\b[^.!?\n]{{0,40}}(?:inicios? de sesión|actividad|accesos?) sospechos",
             r"(?:inicios? de sesión|accesos?) sospechos\w* desde\b",
-            r"(?:acced|entr|inici)\w*[^.!?\n]{0,60}\bsin autorización|\bsin autorización[^.!?\n]{0,40}\bacce",
+            r"(?:acced|entr|inici)\w*[^.!?\n]{0,60}\bsin (?:autorización|permiso)",
+            r"\bsin (?:autorización|permiso)[^.!?\n]{0,40}\bacce",
             r"ex ?emplead\w*[^.!?\n]{0,60}(?:acceso|accedi|entró|export|descarg)",
             r"\bnadie (?:de|en) (?:nuestro equipo|nosotros)\b[^.!?\n]{0,15}\b(?:lo|la|los|las) "
             r"(?:hizo|creó|añadió|cambió|pidió)",
@@ -210,6 +224,8 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"nicht (?:mehr )?erreichbar",
             r"lädt nicht",
             r"\bstörung\b",
+            r"\b(?:ist|sind|war|waren)\b[^.!?\n]{0,30}\bdown\b",  # "das Portal ist komplett down"
+            r"\bfehler(?:code)? 5\d\d\b|\b5\d\d[- ]fehler",
             r"antwortet (?:seit [^.!?\n]{0,30})?(?:nicht|gar nicht) mehr",
         ],
         "fr": [
@@ -218,6 +234,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"inaccessible",
             r"ne (?:charge|répond) (?:pas|plus)",
             r"hors (?:service|ligne)",
+            r"\berreurs? (?:http )?5\d\d\b",
         ],
         "es": [
             r"caída|(?:está|están) caíd[oa]s?",
@@ -225,6 +242,7 @@ SIGNALS_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"no carga",
             r"no responde",
             r"fuera de servicio",
+            r"\berror(?:es)? (?:http )?5\d\d\b",
             r"no (?:podemos|puedo|pueden) (?:acceder|entrar)(?: a)? (?:la |el )?"
             r"(?:plataforma|aplicación|app|api|panel)",
         ],
@@ -336,16 +354,20 @@ NOT_BY_LANGUAGE: dict[str, dict[str, list[str]]] = {
             r"\b(?:an? )?(?:outage|incident|downtime|disruption)s?\b",
         ],
         "de": [
-            rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar)",
+            rf"\b{_THEIR_SYSTEM}\S*(?: \w+)? (?:ist |sind |war )?(?:ausgefallen|nicht (?:mehr )?erreichbar|down\b)",
             r"\bgab es\b[^.!?\n]{0,30}\b(?:eine[nr]? )?(?:störung|ausfall)",
+            # How outages are handled, asked about: "im Falle eines Ausfalls", "bei einer Störung".
+            r"\bim fall(?:e)? (?:eines|einer) (?:ausfalls|störung)\b|\bbei (?:einem|einer) (?:ausfall|störung)\b",
         ],
         "fr": [
             r"panne (?:de|chez) (?:notre|leur|un) (?:fournisseur|hébergeur|prestataire)",
             r"\by a-t-il eu\b[^.!?\n]{0,20}\b(?:une )?(?:panne|incident|interruption)",
+            r"\ben cas (?:de|d') ?(?:panne|interruption)\b",
         ],
         "es": [
             r"caída (?:de|en) (?:nuestro|su|un) proveedor",
             r"\bhubo\b[^.!?\n]{0,20}\b(?:una )?(?:caída|interrupción|incidencia)",
+            r"\ben caso de (?:una )?(?:caída|interrupción)\b",
         ],
     },
     "multi_customer_impact": {

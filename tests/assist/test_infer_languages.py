@@ -216,3 +216,57 @@ def test_facts_read_alike_in_every_language(
     )
     assert got == (issue_type, signals, severity), f"{language}: {text}"
     assert all(fact.source for fact in facts.values())  # each says which words it was read from
+
+
+MUST_ESCALATE = frozenset({"data_loss", "security_incident", "outage", "confirmed_defect"})
+# (language, ticket, the signal that must be read): data lost, a security incident, an outage, told in new words.
+MUST = [
+    # data loss
+    ("de", "Nach dem Import gestern fehlen uns 3.000 Kundendatensätze, sie sind einfach weg.", "data_loss"),
+    (
+        "de",
+        "Unsere Nutzungsdaten für Oktober wurden überschrieben und lassen sich nicht wiederherstellen.",
+        "data_loss",
+    ),
+    ("fr", "Les lignes de facture de septembre ont été effacées et nous ne pouvons pas les récupérer.", "data_loss"),
+    (
+        "fr",
+        "Il manque la moitié des événements d'usage depuis la migration, ils n'apparaissent nulle part.",
+        "data_loss",
+    ),
+    ("es", "Después de la sincronización desaparecieron todas las suscripciones de nuestros clientes.", "data_loss"),
+    ("es", "Los datos de consumo de la semana pasada se borraron y no podemos recuperarlos.", "data_loss"),
+    # security
+    ("de", "Wir haben verdächtige Anmeldungen aus Russland in unserem Admin-Konto bemerkt.", "security_incident"),
+    ("de", "Unser API-Token wurde versehentlich in einem öffentlichen Forum gepostet.", "security_incident"),
+    ("fr", "Un ancien employé a encore accès à notre compte et a téléchargé des factures hier.", "security_incident"),
+    ("fr", "Notre clé API a fuité sur un dépôt GitHub public ce matin.", "security_incident"),
+    ("es", "Un tercero accedió a nuestro panel sin permiso y cambió los datos bancarios.", "security_incident"),
+    ("es", "Hemos detectado inicios de sesión sospechosos desde una IP desconocida.", "security_incident"),
+    # outage
+    ("de", "Seit 8 Uhr ist das Portal komplett down, keiner von uns kommt rein.", "outage"),
+    ("fr", "L'API renvoie des erreurs 503 sur toutes les requêtes depuis 10h.", "outage"),
+    ("es", "La plataforma no carga desde esta mañana, sale una página en blanco para todos.", "outage"),
+]
+# Questions about the same subjects (retention, certificates, the outage process, rotating a key): nothing happened.
+ASKED = [
+    ("de", "Wie lange bewahren Sie gelöschte Daten auf, bevor sie endgültig entfernt werden?"),
+    ("de", "Können Sie uns Ihr SOC-2-Zertifikat und Ihre Richtlinie zu Sicherheitsvorfällen schicken?"),
+    ("fr", "Quelle est votre procédure en cas de panne majeure ? Notre service achats la demande."),
+    ("fr", "Comment supprimer un utilisateur qui a quitté l'entreprise ?"),
+    ("es", "¿Cuál es su política de retención de datos después de cancelar la suscripción?"),
+    ("es", "¿Cómo roto la clave API de forma segura sin interrumpir el servicio?"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "signal"), MUST)
+def test_what_must_escalate_is_read_in_every_language(language: str, text: str, signal: str) -> None:
+    facts = infer_facts(text, [])
+    assert signal in (facts["signals"].value if "signals" in facts else ()), f"{language}: {text}"
+
+
+@pytest.mark.parametrize(("language", "text"), ASKED)
+def test_a_question_about_an_incident_is_no_incident_in_any_language(language: str, text: str) -> None:
+    facts = infer_facts(text, [])
+    assert not MUST_ESCALATE & set(facts["signals"].value if "signals" in facts else ()), f"{language}: {text}"
+    assert "issue_type" not in facts or facts["issue_type"].value not in {"security", "data_integrity", "outage"}
